@@ -1,0 +1,1 @@
+"""Evaluation: analysis dataset, statistics, runs, reports and adoption decisions."""

@@ -1,0 +1,79 @@
+"""The one database reader for analyses: a tidy, pseudonymised dataset and its fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from livinglab.sites.models import Site
+from trials.enrolment.models import Enrolment
+from trials.observations.models import Observation
+from trials.proposals.models import Arm, Measure, Trial, TrialVisit
+
+#: Columns of the long dataset, one row per participant per visit per measure.
+LONG_COLUMNS = ["participant", "site", "arm", "visit", "measure", "value"]
+
+
+def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
+    """Every randomised participant x visit x measure of ``trial``, missing values kept.
+
+    Only the trial participant code identifies a row: no name, email, date of birth or
+    postcode ever enters the frame. One SQL query, whatever the trial size.
+    """
+    grid = (
+        select(
+            Enrolment.participant_code.label("participant"),
+            Site.code.label("site"),
+            Arm.name.label("arm"),
+            TrialVisit.code.label("visit"),
+            Measure.name.label("measure"),
+            Observation.value.label("value"),
+        )
+        .select_from(Enrolment)
+        .join(Site, Site.id == Enrolment.site_id)
+        .join(Arm, Arm.id == Enrolment.arm_id)
+        .join(TrialVisit, TrialVisit.trial_id == Enrolment.trial_id)
+        .join(Measure, Measure.trial_id == Enrolment.trial_id)
+        .outerjoin(
+            Observation,
+            (Observation.enrolment_id == Enrolment.id)
+            & (Observation.visit_id == TrialVisit.id)
+            & (Observation.measure_id == Measure.id),
+        )
+        .where(Enrolment.trial_id == trial.id, Enrolment.arm_id.is_not(None))
+        .order_by(Enrolment.participant_code, TrialVisit.day_offset, Measure.name)
+    )
+    rows = session.execute(grid).all()
+    frame = pd.DataFrame(rows, columns=LONG_COLUMNS)
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return frame
+
+
+def primary_frame(
+    long: pd.DataFrame, *, measure: str, baseline_visit: str, outcome_visit: str
+) -> pd.DataFrame:
+    """One row per participant: ``participant, site, arm, baseline, outcome``."""
+    subset = long[long["measure"] == measure]
+    wide = subset.pivot_table(
+        index=["participant", "site", "arm"], columns="visit", values="value", dropna=False,
+        aggfunc="first",
+    ).reset_index()
+    wide.columns.name = None
+    for visit in (baseline_visit, outcome_visit):
+        if visit not in wide.columns:
+            wide[visit] = float("nan")
+    wide = wide.rename(columns={baseline_visit: "baseline", outcome_visit: "outcome"})
+    return wide[["participant", "site", "arm", "baseline", "outcome"]].sort_values(
+        "participant", ignore_index=True
+    )
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of the canonical CSV of ``frame`` (sorted rows and columns, fixed floats)."""
+    canonical = frame.reindex(sorted(frame.columns), axis=1)
+    canonical = canonical.sort_values(list(canonical.columns), ignore_index=True)
+    text = canonical.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    return hashlib.sha256(text.encode()).hexdigest()

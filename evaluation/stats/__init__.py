@@ -1,0 +1,1 @@
+"""Pure statistics: DataFrames and parameters in, frozen results out. No Flask, no database."""

@@ -1,0 +1,19 @@
+"""Sign-in form."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address"), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password"), Length(max=200)]
+    )
+
+
+class LogoutForm(FlaskForm):
+    """Only the CSRF token: signing out is a POST."""

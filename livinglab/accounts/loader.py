@@ -1,0 +1,23 @@
+"""Flask-Login wiring: users are loaded by their rotating session token."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+from sqlalchemy import select
+
+from livinglab.accounts.models import User
+from livinglab.extensions import db
+
+
+def register(app: Flask, login_manager: LoginManager) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(token: str) -> User | None:
+        return db.session.scalar(
+            select(User).where(User.session_token == token, User.is_active_account.is_(True))
+        )

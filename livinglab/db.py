@@ -1,0 +1,124 @@
+"""Declarative base with a constraint naming convention, UTC timestamps and SQLite pragmas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import DDL, DateTime, Enum, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+#: Named constraints from the first migration, so SQLite batch migrations can drop them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite has no timezone type, so values are normalised to UTC on the way in and
+    tagged as UTC on the way out; PostgreSQL stores ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Naive datetimes are not stored; use an aware UTC datetime.")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 40) -> Enum:
+    """A portable enum column stored as its value in a VARCHAR (no native PG enum to migrate)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime()},
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Turn on foreign keys and wait for locks instead of failing at once (SQLite only)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def append_only_ddl(table_name: str) -> dict[str, list[str]]:
+    """SQL per dialect that makes the database itself refuse UPDATE and DELETE on a table.
+
+    Used both by ``create_all`` (through :func:`make_append_only`) and by migrations, so
+    consent and audit records cannot be altered even by a buggy service or a console.
+    """
+    message = f"{table_name} rows are append-only"
+    return {
+        "sqlite": [
+            f"CREATE TRIGGER IF NOT EXISTS {table_name}_no_update BEFORE UPDATE ON {table_name} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {table_name}_no_delete BEFORE DELETE ON {table_name} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        ],
+        "postgresql": [
+            "CREATE OR REPLACE FUNCTION livinglab_refuse_change() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME; END $$",
+            f"CREATE TRIGGER {table_name}_append_only BEFORE UPDATE OR DELETE ON {table_name} "
+            "FOR EACH ROW EXECUTE FUNCTION livinglab_refuse_change()",
+        ],
+    }
+
+
+def make_append_only(model: type[Base]) -> None:
+    """Refuse updates and deletes of ``model`` rows in the ORM and in the database."""
+    table = model.__table__
+    for dialect, statements in append_only_ddl(table.name).items():
+        for sql in statements:
+            # DDL() formats %(table)s-style placeholders, so escape the literal percent signs.
+            ddl = DDL(sql.replace("%", "%%")).execute_if(dialect=dialect)
+            event.listen(table, "after_create", ddl)
+
+    def refuse(mapper: Any, connection: Any, target: Any) -> None:
+        raise AppendOnlyError(f"{model.__name__} records are append-only and cannot be changed.")
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)
+
+
+class AppendOnlyError(RuntimeError):
+    """An attempt to change or delete an append-only record."""

@@ -1,0 +1,2 @@
+import { initAll } from '/static/nhsuk/nhsuk-frontend.min.js'
+initAll()

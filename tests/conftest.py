@@ -1,0 +1,103 @@
+"""Shared fixtures: the app on SQLite and (with TEST_DATABASE_URL) PostgreSQL, clients, logins.
+
+Every test that takes ``app`` runs once per database. Set ``REQUIRE_POSTGRES=1`` (as
+``.ci/run`` does) to turn a missing PostgreSQL into a failure instead of a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from livinglab import create_app
+from livinglab.accounts.models import User
+from livinglab.extensions import db
+from livinglab.sites.services import ensure_default_sites
+from tests import factories
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _postgres_or_skip() -> str:
+    if not POSTGRES_URL:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not.")
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL run skipped")
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """Create the schema once per session on the PostgreSQL test database."""
+    url = _postgres_or_skip()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, env="testing")
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        db.create_all()
+        db.engine.dispose()
+    yield url
+
+
+def _truncate_all() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return request.getfixturevalue("postgres_schema")
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="testing")
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        ensure_default_sites(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database_url.startswith("postgresql"):
+            _truncate_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask):
+    """The app's session, for arranging data and asserting on it."""
+    return db.session
+
+
+@pytest.fixture
+def world(app: Flask, session) -> factories.World:
+    world = factories.make_world(session)
+    session.commit()
+    return world
+
+
+def login(client: FlaskClient, user: User, password: str = factories.PASSWORD) -> None:
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient):
+    """``login_as(user)`` signs the test client in as ``user``."""
+
+    def _login(user: User) -> FlaskClient:
+        login(client, user)
+        return client
+
+    return _login

@@ -1,0 +1,1 @@
+"""Trial lifecycle: proposals, review, consent, enrolment, randomisation, observations."""

@@ -1,0 +1,84 @@
+"""Consent as data: versioned consent forms and append-only consent records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from livinglab.db import enum_column, make_append_only, utcnow
+from livinglab.extensions import db
+
+
+class ConsentFormStatus(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SUPERSEDED = "superseded"
+
+
+class ConsentForm(db.Model):
+    """One version of a trial's participant information sheet and consent statements."""
+
+    __tablename__ = "consent_forms"
+    __table_args__ = (UniqueConstraint("trial_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    status: Mapped[ConsentFormStatus] = mapped_column(
+        enum_column(ConsentFormStatus, 20), default=ConsentFormStatus.DRAFT
+    )
+    #: The participant information sheet, plain text paragraphs.
+    information_sheet: Mapped[str] = mapped_column(Text)
+    approved_at: Mapped[dt.datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    statements: Mapped[list[ConsentStatement]] = relationship(
+        cascade="all, delete-orphan", order_by="ConsentStatement.position", lazy="selectin"
+    )
+
+
+class ConsentStatement(db.Model):
+    __tablename__ = "consent_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_form_id: Mapped[int] = mapped_column(
+        ForeignKey("consent_forms.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    #: Required statements must be agreed to take part; optional ones are a free choice.
+    is_required: Mapped[bool] = mapped_column(default=True)
+
+
+class ConsentKind(enum.StrEnum):
+    CONSENT = "consent"
+    WITHDRAWAL = "withdrawal"
+
+
+class Consent(db.Model):
+    """A signed consent or a withdrawal. Never updated or deleted: a change is a new row."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Reference shown to the participant on the confirmation page and their copy.
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id"), index=True)
+    consent_form_id: Mapped[int] = mapped_column(ForeignKey("consent_forms.id"))
+    kind: Mapped[ConsentKind] = mapped_column(enum_column(ConsentKind, 20))
+    #: Statement id (as text) -> True/False, exactly as answered.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Full name typed by the participant as their signature.
+    typed_name: Mapped[str] = mapped_column(String(200))
+    #: Server time of signing.
+    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    consent_form: Mapped[ConsentForm] = relationship(lazy="joined")
+
+
+make_append_only(Consent)

@@ -1,0 +1,218 @@
+"""Consent use cases: the standard form, signing, and the guard every data write calls."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from livinglab.accounts.models import User
+from livinglab.audit.services import record
+from livinglab.db import utcnow
+from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
+from livinglab.participants.models import Participant
+from trials.consent.models import (
+    Consent,
+    ConsentForm,
+    ConsentFormStatus,
+    ConsentKind,
+    ConsentStatement,
+)
+from trials.proposals.models import Trial, TrialSite
+from trials.states import OPEN_FOR_ENROLMENT
+
+STANDARD_STATEMENTS = (
+    ("I have read and understood the participant information for this trial.", True),
+    ("I have had the chance to ask questions and I am happy with the answers.", True),
+    (
+        "I understand that taking part is voluntary and I can stop at any time "
+        "without giving a reason, without my NHS care being affected.",
+        True,
+    ),
+    (
+        "I agree that researchers at the Dorset Living Lab may see and record information "
+        "about me for this trial, and that results are shared without my name.",
+        True,
+    ),
+    ("I agree to take part in this trial.", True),
+)
+
+
+def default_consent_form(session: Session, trial: Trial) -> ConsentForm:
+    """Draft version 1 of the trial's consent form from the standard statements."""
+    form = ConsentForm(
+        trial_id=trial.id,
+        version=1,
+        status=ConsentFormStatus.DRAFT,
+        information_sheet=(
+            f"{trial.summary}\n\n"
+            "Taking part means a baseline visit, then a follow-up visit, at a Living Lab site "
+            "near you. You will be put at random into one of two groups, so that the "
+            "groups can be compared fairly. Your information is kept securely and the "
+            "company that makes the product never sees your name or contact details."
+        ),
+        statements=[
+            ConsentStatement(position=i, text=text, is_required=required)
+            for i, (text, required) in enumerate(STANDARD_STATEMENTS, start=1)
+        ],
+    )
+    session.add(form)
+    session.flush()
+    return form
+
+
+def get_form_for_approval(session: Session, trial: Trial) -> ConsentForm:
+    """The newest draft consent form, which is approved with the trial."""
+    form = session.scalar(
+        select(ConsentForm)
+        .where(ConsentForm.trial_id == trial.id, ConsentForm.status == ConsentFormStatus.DRAFT)
+        .order_by(ConsentForm.version.desc())
+    )
+    if form is None:
+        raise IllegalTransition("This trial has no draft consent form to approve.")
+    return form
+
+
+def approve_consent_form(session: Session, form: ConsentForm, *, actor: User) -> ConsentForm:
+    """Approve a draft version; the previously approved version is superseded."""
+    previous = session.scalars(
+        select(ConsentForm).where(
+            ConsentForm.trial_id == form.trial_id,
+            ConsentForm.status == ConsentFormStatus.APPROVED,
+        )
+    ).all()
+    for old in previous:
+        old.status = ConsentFormStatus.SUPERSEDED
+    form.status = ConsentFormStatus.APPROVED
+    form.approved_at = utcnow()
+    form.approved_by_id = actor.id
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="consent_form.approved",
+        object_type="consent_form",
+        object_id=form.id,
+        trial_id=form.trial_id,
+        new={"version": form.version},
+    )
+    return form
+
+
+def current_consent_form(session: Session, trial_id: int) -> ConsentForm | None:
+    return session.scalar(
+        select(ConsentForm).where(
+            ConsentForm.trial_id == trial_id, ConsentForm.status == ConsentFormStatus.APPROVED
+        )
+    )
+
+
+def latest_consent(session: Session, participant_id: int, trial_id: int) -> Consent | None:
+    """The newest consent or withdrawal record of this participant for this trial."""
+    return session.scalar(
+        select(Consent)
+        .where(Consent.participant_id == participant_id, Consent.trial_id == trial_id)
+        .order_by(Consent.signed_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
+
+
+def require_current_consent(session: Session, participant_id: int, trial_id: int) -> Consent:
+    """The guard every enrolment, allocation and observation service calls.
+
+    Raises:
+        NotPermitted: no consent, a withdrawal, or consent on a superseded version.
+    """
+    latest = latest_consent(session, participant_id, trial_id)
+    if latest is None or latest.kind is not ConsentKind.CONSENT:
+        raise NotPermitted("This participant has not given current consent to this trial.")
+    current = current_consent_form(session, trial_id)
+    if current is None or latest.consent_form_id != current.id:
+        raise NotPermitted(
+            "This participant consented to an older version of the consent form and must "
+            "re-consent first."
+        )
+    return latest
+
+
+def _normalise_name(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def _new_reference() -> str:
+    return "DLL-" + secrets.token_hex(4).upper()
+
+
+def sign_consent(
+    session: Session,
+    *,
+    participant: Participant,
+    trial: Trial,
+    site_id: int,
+    answers: dict[int, bool],
+    typed_name: str,
+) -> Consent:
+    """Record the participant's consent to the trial's current form and enrol them.
+
+    Args:
+        answers: statement id -> agreed, for every statement on the form.
+        typed_name: the full name the participant typed as their signature.
+
+    Raises:
+        IllegalTransition: the trial is not recruiting, or the participant already consented.
+        InvalidInput: ``site_id``, ``statement_<id>`` or ``typed_name`` is wrong.
+    """
+    # Imported here: enrolment services call back into this module for the consent guard.
+    from trials.enrolment.services import create_enrolment
+
+    if trial.status not in OPEN_FOR_ENROLMENT:
+        raise IllegalTransition("This trial is not recruiting at the moment.")
+    form = current_consent_form(session, trial.id)
+    if form is None:
+        raise IllegalTransition("This trial has no approved consent form yet.")
+    site = session.scalar(
+        select(TrialSite).where(
+            TrialSite.trial_id == trial.id,
+            TrialSite.site_id == site_id,
+            TrialSite.is_approved.is_(True),
+        )
+    )
+    if site is None:
+        raise InvalidInput("site_id", "Select a site where this trial is running")
+    latest = latest_consent(session, participant.id, trial.id)
+    if latest is not None and latest.kind is ConsentKind.CONSENT:
+        raise IllegalTransition("You have already consented to this trial.")
+    for statement in form.statements:
+        if statement.is_required and not answers.get(statement.id):
+            raise InvalidInput(
+                f"statement_{statement.id}",
+                "You must agree to this statement to take part",
+            )
+    if _normalise_name(typed_name) != _normalise_name(participant.user.full_name):
+        raise InvalidInput("typed_name", "Type your full name exactly as it appears on your account")
+    consent = Consent(
+        reference=_new_reference(),
+        participant_id=participant.id,
+        trial_id=trial.id,
+        consent_form_id=form.id,
+        kind=ConsentKind.CONSENT,
+        answers={str(s.id): bool(answers.get(s.id)) for s in form.statements},
+        typed_name=typed_name.strip(),
+        signed_at=utcnow(),
+    )
+    session.add(consent)
+    session.flush()
+    record(
+        session,
+        actor=participant.user,
+        action="consent.given",
+        object_type="consent",
+        object_id=consent.id,
+        trial_id=trial.id,
+        new={"consent_form_version": form.version, "answers": consent.answers},
+    )
+    create_enrolment(session, trial=trial, participant=participant, site_id=site_id,
+                     actor=participant.user)
+    return consent

@@ -1,0 +1,102 @@
+"""Enrolment use cases: create after consent, randomise."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from livinglab.accounts.models import User
+from livinglab.audit.services import record
+from livinglab.db import utcnow
+from livinglab.errors import IllegalTransition, NotPermitted
+from livinglab.participants.models import Participant
+from livinglab.sites.models import Site
+from trials.consent.services import require_current_consent
+from trials.enrolment.models import Enrolment, EnrolmentStatus
+from trials.permissions import can_run_trial
+from trials.proposals.models import Trial
+from trials.randomisation.services import arm_of_slot, claim_next_slot
+from trials.states import OPEN_FOR_ENROLMENT
+
+
+def _new_participant_code(session: Session, trial_id: int, site_code: str) -> str:
+    """A random pseudonym such as ``WFH-3F9A2C``: it carries no order or identity."""
+    while True:
+        code = f"{site_code}-{secrets.token_hex(3).upper()}"
+        taken = session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.trial_id == trial_id, Enrolment.participant_code == code
+            )
+        )
+        if taken is None:
+            return code
+
+
+def create_enrolment(
+    session: Session, *, trial: Trial, participant: Participant, site_id: int, actor: User
+) -> Enrolment:
+    """Enrol a participant who has just consented (status ``consented``)."""
+    require_current_consent(session, participant.id, trial.id)
+    site = session.get_one(Site, site_id)
+    enrolment = Enrolment(
+        trial_id=trial.id,
+        participant_id=participant.id,
+        site_id=site_id,
+        participant_code=_new_participant_code(session, trial.id, site.code),
+        status=EnrolmentStatus.CONSENTED,
+    )
+    session.add(enrolment)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="enrolment.consented",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        trial_id=trial.id,
+        new={"status": enrolment.status, "site_id": site_id,
+             "participant_code": enrolment.participant_code},
+    )
+    return enrolment
+
+
+def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: User) -> Enrolment:
+    """Allocate a consented participant to an arm from the concealed list.
+
+    Raises:
+        NotPermitted: the actor does not work at the enrolment's site, or consent is not current.
+        IllegalTransition: the trial is not recruiting, the participant is not waiting for
+            randomisation, or the list is used up.
+    """
+    if not can_run_trial(actor, trial) or enrolment.site_id not in actor.site_ids:
+        raise NotPermitted("Only research staff at this participant's site can randomise them.")
+    if trial.status not in OPEN_FOR_ENROLMENT:
+        raise IllegalTransition("Participants can only be randomised while the trial is recruiting.")
+    if enrolment.status is not EnrolmentStatus.CONSENTED:
+        raise IllegalTransition(
+            f"Only consented participants can be randomised; this one is "
+            f"{enrolment.status.label.lower()}."
+        )
+    require_current_consent(session, enrolment.participant_id, trial.id)
+    slot = claim_next_slot(
+        session, trial_id=trial.id, stratum=enrolment.site.code, enrolment_id=enrolment.id
+    )
+    arm = arm_of_slot(session, slot)
+    enrolment.arm = arm
+    enrolment.status = EnrolmentStatus.RANDOMISED
+    enrolment.randomised_at = utcnow()
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="enrolment.randomised",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        trial_id=trial.id,
+        old={"status": EnrolmentStatus.CONSENTED},
+        new={"status": enrolment.status, "arm_id": arm.id, "slot": slot.sequence_no,
+             "stratum": slot.stratum},
+    )
+    return enrolment

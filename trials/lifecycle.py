@@ -1,0 +1,52 @@
+"""The one place a trial changes state: checks the move and the actor, and audits it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from livinglab.accounts.models import User
+from livinglab.audit.services import record
+from livinglab.errors import IllegalTransition, NotPermitted
+from trials.proposals.models import Trial
+from trials.states import REFUSALS, TrialStatus, roles_for
+
+
+def transition(
+    session: Session,
+    trial: Trial,
+    target: TrialStatus,
+    *,
+    actor: User,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Trial:
+    """Move ``trial`` to ``target`` and write the audit event.
+
+    Raises:
+        IllegalTransition: the move is not in the state table from the current state.
+        NotPermitted: the move is legal but none of the actor's roles may make it.
+    """
+    source = trial.status
+    allowed = roles_for(source, target)
+    if not allowed:
+        raise IllegalTransition(
+            f"{REFUSALS.get(target, 'This change is not allowed.')} "
+            f"This trial is {source.label.lower()}."
+        )
+    if not actor.has_role(*allowed):
+        raise NotPermitted("Your role does not allow this change to the trial.")
+    trial.status = target
+    record(
+        session,
+        actor=actor,
+        action=f"trial.{target.value}",
+        object_type="trial",
+        object_id=trial.id,
+        trial_id=trial.id,
+        old={"status": source},
+        new={"status": target, **(details or {})},
+        reason=reason,
+    )
+    return trial

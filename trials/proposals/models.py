@@ -1,0 +1,153 @@
+"""The trial proposal: product, design, arms, sites and targets, outcome measures, visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from livinglab.db import enum_column, utcnow
+from livinglab.extensions import db
+from livinglab.organisations.models import Organisation
+from livinglab.products.models import Product
+from livinglab.sites.models import Site
+from trials.states import TrialStatus
+
+
+class TrialDesign(enum.StrEnum):
+    PARALLEL_RCT = "parallel_rct"
+
+
+class MeasureType(enum.StrEnum):
+    CONTINUOUS = "continuous"
+    BINARY = "binary"
+    COUNT = "count"
+    ORDINAL = "ordinal"
+
+
+class Trial(db.Model):
+    __tablename__ = "trials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: Plain-English summary shown to residents.
+    summary: Mapped[str] = mapped_column(Text)
+    design: Mapped[TrialDesign] = mapped_column(
+        enum_column(TrialDesign), default=TrialDesign.PARALLEL_RCT
+    )
+    status: Mapped[TrialStatus] = mapped_column(
+        enum_column(TrialStatus, 30), default=TrialStatus.DRAFT, index=True
+    )
+    #: Seed of the concealed allocation list, recorded at approval so the list can be rebuilt.
+    allocation_seed: Mapped[int | None] = mapped_column(db.BigInteger)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    approved_at: Mapped[dt.datetime | None]
+    data_locked_at: Mapped[dt.datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
+    product: Mapped[Product] = relationship(lazy="raise")
+    arms: Mapped[list[Arm]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="Arm.position", lazy="raise"
+    )
+    trial_sites: Mapped[list[TrialSite]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="TrialSite.site_id",
+        lazy="raise",
+    )
+    measures: Mapped[list[Measure]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="Measure.id", lazy="raise"
+    )
+    visits: Mapped[list[TrialVisit]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="TrialVisit.day_offset",
+        lazy="raise",
+    )
+
+    @property
+    def control_arm(self) -> Arm | None:
+        return next((arm for arm in self.arms if arm.is_control), None)
+
+    @property
+    def primary_measure(self) -> Measure | None:
+        return next((m for m in self.measures if m.is_primary), None)
+
+    @property
+    def approved_sites(self) -> list[TrialSite]:
+        return [ts for ts in self.trial_sites if ts.is_approved]
+
+    def __repr__(self) -> str:
+        return f"<Trial {self.id} {self.status}>"
+
+
+class Arm(db.Model):
+    __tablename__ = "arms"
+    __table_args__ = (UniqueConstraint("trial_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Allocation ratio weight, e.g. 1 and 1 for 1:1.
+    ratio: Mapped[int] = mapped_column(default=1)
+    is_control: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    trial: Mapped[Trial] = relationship(back_populates="arms", lazy="raise")
+
+
+class TrialSite(db.Model):
+    __tablename__ = "trial_sites"
+    __table_args__ = (UniqueConstraint("trial_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    #: Participants the company asks for at this site.
+    target: Mapped[int]
+    #: Set at approval: the site agreed to run the trial (with ``approved_target``).
+    is_approved: Mapped[bool] = mapped_column(default=False)
+    approved_target: Mapped[int | None]
+
+    trial: Mapped[Trial] = relationship(back_populates="trial_sites", lazy="raise")
+    site: Mapped[Site] = relationship(lazy="joined")
+
+
+class Measure(db.Model):
+    __tablename__ = "measures"
+    __table_args__ = (UniqueConstraint("trial_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(40))
+    type: Mapped[MeasureType] = mapped_column(enum_column(MeasureType, 20))
+    min_value: Mapped[float]
+    max_value: Mapped[float]
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    #: Minimal important difference, in the measure's unit.
+    minimal_important_difference: Mapped[float | None]
+    #: True when a lower value is better (e.g. seconds to stand up and walk).
+    lower_is_better: Mapped[bool] = mapped_column(default=False)
+
+    trial: Mapped[Trial] = relationship(back_populates="measures", lazy="raise")
+
+
+class TrialVisit(db.Model):
+    """A planned visit in the trial's schedule (baseline, follow-up...)."""
+
+    __tablename__ = "trial_visits"
+    __table_args__ = (UniqueConstraint("trial_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    #: Stable machine name used in analysis datasets: ``baseline``, ``follow_up``.
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(80))
+    day_offset: Mapped[int] = mapped_column(default=0)
+    is_baseline: Mapped[bool] = mapped_column(default=False)
+
+    trial: Mapped[Trial] = relationship(back_populates="visits", lazy="raise")

@@ -1,0 +1,40 @@
+"""Loading trials: every load is also the authorisation check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from livinglab.accounts.models import User
+from livinglab.extensions import db
+from trials import permissions
+from trials.proposals.models import Trial, TrialSite
+
+
+def trial_with_details() -> Select[tuple[Trial]]:
+    return select(Trial).options(
+        selectinload(Trial.arms),
+        selectinload(Trial.trial_sites).joinedload(TrialSite.site),
+        selectinload(Trial.measures),
+        selectinload(Trial.visits),
+        selectinload(Trial.product),
+        selectinload(Trial.organisation),
+    )
+
+
+def get_trial_or_404(
+    trial_id: int,
+    *,
+    for_user: User,
+    action: Callable[[User, Trial], bool] | None = None,
+) -> Trial:
+    """The trial if ``for_user`` may see it (else 404) and, given ``action``, act on it (else 403)."""
+    trial = db.session.scalar(trial_with_details().where(Trial.id == trial_id))
+    if trial is None or not permissions.can_view_trial(for_user, trial):
+        abort(404)
+    if action is not None and not action(for_user, trial):
+        abort(403)
+    return trial
