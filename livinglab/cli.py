@@ -16,7 +16,9 @@ def register(app: Flask) -> None:
 
         created = load_demo(db.session)
         db.session.commit()
-        click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+        click.echo(
+            "Demo data loaded." if created else "Demo data already present; nothing changed."
+        )
         click.echo(f"Demo accounts (password {DEMO_PASSWORD}, development only):")
         for email, _name, roles in DEMO_ACCOUNTS:
             click.echo(f"  {email:<28} {', '.join(sorted(r.label for r in roles))}")

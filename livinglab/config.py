@@ -54,7 +54,8 @@ class BaseConfig:
         if not config.get("SECRET_KEY"):
             raise ConfigError(
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long "
-                "random value (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+                "random value, for example the output of: "
+                "python -c 'import secrets; print(secrets.token_hex(32))'"
             )
 
 
@@ -63,7 +64,7 @@ class ProductionConfig(BaseConfig):
 
 
 class DevelopmentConfig(BaseConfig):
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"  # noqa: S105
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     FORCE_HTTPS = False
@@ -98,6 +99,4 @@ def config_class(name: str | None = None) -> type[BaseConfig]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise ConfigError(
-            f"LIVINGLAB_ENV={name!r} is not one of {', '.join(CONFIGS)}."
-        ) from None
+        raise ConfigError(f"LIVINGLAB_ENV={name!r} is not one of {', '.join(CONFIGS)}.") from None

@@ -70,14 +70,32 @@ class Base(DeclarativeBase):
     )
 
 
+def _is_sqlite(dbapi_connection: Any) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """Turn on foreign keys and wait for locks instead of failing at once (SQLite only)."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    """SQLite only: enforce foreign keys, wait for locks, and let us issue BEGIN ourselves."""
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """SQLite only: take the write lock when a transaction starts.
+
+    A deferred transaction that reads and then writes can fail at once with "database is
+    locked" when another writer got there first; BEGIN IMMEDIATE makes concurrent
+    requests queue (up to the busy timeout) instead, which is how the embedded database
+    serialises randomisation.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def append_only_ddl(table_name: str) -> dict[str, list[str]]:

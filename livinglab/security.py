@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -35,10 +36,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if password_hash is None:
         key = (hasher.time_cost, hasher.memory_cost)
         dummy = _DUMMY_HASH_CACHE.setdefault(key, hasher.hash("not-a-real-password"))
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(dummy, password)
-        except VerificationError:
-            pass
         return False
     try:
         return hasher.verify(password_hash, password)

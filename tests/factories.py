@@ -26,7 +26,7 @@ from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_propo
 from trials.review.services import approve_trial, close_recruitment, open_recruitment, start_review
 from trials.states import TrialStatus
 
-PASSWORD = "pw-for-tests-1"  # noqa: S105
+PASSWORD = "pw-for-tests-1"
 _seq = count(1)
 
 
@@ -34,13 +34,22 @@ def site(session: Session, code: str) -> Site:
     return session.scalars(select(Site).where(Site.code == code)).one()
 
 
-def make_user(session: Session, *roles: Role, organisation: Organisation | None = None,
-              sites: list[Site] | None = None, email: str | None = None,
-              full_name: str = "Test User") -> User:
+def make_user(
+    session: Session,
+    *roles: Role,
+    organisation: Organisation | None = None,
+    sites: list[Site] | None = None,
+    email: str | None = None,
+    full_name: str = "Test User",
+) -> User:
     return create_user(
-        session, email=email or f"user{next(_seq)}@example.test", full_name=full_name,
-        password=PASSWORD, roles=set(roles),
-        organisation_id=organisation.id if organisation else None, sites=sites,
+        session,
+        email=email or f"user{next(_seq)}@example.test",
+        full_name=full_name,
+        password=PASSWORD,
+        roles=set(roles),
+        organisation_id=organisation.id if organisation else None,
+        sites=sites,
     )
 
 
@@ -51,20 +60,32 @@ def make_organisation(session: Session, name: str | None = None) -> Organisation
     return organisation
 
 
-def make_participant(session: Session, *, full_name: str = "Jo Resident",
-                     date_of_birth: dt.date = dt.date(1950, 6, 1),
-                     postcode: str = "BH1 1AA") -> Participant:
+def make_participant(
+    session: Session,
+    *,
+    full_name: str = "Jo Resident",
+    date_of_birth: dt.date = dt.date(1950, 6, 1),
+    postcode: str = "BH1 1AA",
+) -> Participant:
     return register_participant(
-        session, full_name=full_name, email=f"resident{next(_seq)}@example.test",
-        password=PASSWORD, date_of_birth=date_of_birth, sex=Sex.FEMALE, postcode=postcode,
+        session,
+        full_name=full_name,
+        email=f"resident{next(_seq)}@example.test",
+        password=PASSWORD,
+        date_of_birth=date_of_birth,
+        sex=Sex.FEMALE,
+        postcode=postcode,
         registry_opt_in=True,
     )
 
 
 def make_product(session: Session, company: User) -> Product:
     return register_product(
-        session, actor=company, name=f"Product {next(_seq)}",
-        category=ProductCategory.DEVICE, intended_use="Helps people stay steady on their feet.",
+        session,
+        actor=company,
+        name=f"Product {next(_seq)}",
+        category=ProductCategory.DEVICE,
+        intended_use="Helps people stay steady on their feet.",
     )
 
 
@@ -87,17 +108,23 @@ class World:
 
 def make_world(session: Session) -> World:
     wfh, dor = site(session, "WFH"), site(session, "DOR")
-    org, other_org = make_organisation(session, "Acme Devices"), make_organisation(session, "Rival Ltd")
+    org, other_org = (
+        make_organisation(session, "Acme Devices"),
+        make_organisation(session, "Rival Ltd"),
+    )
     world = World(
         org=org,
         other_org=other_org,
         company=make_user(session, Role.COMPANY, organisation=org, email="company@example.test"),
-        other_company=make_user(session, Role.COMPANY, organisation=other_org,
-                                email="other.company@example.test"),
-        researcher_wfh=make_user(session, Role.RESEARCHER, sites=[wfh],
-                                 email="researcher.wfh@example.test"),
-        researcher_dor=make_user(session, Role.RESEARCHER, sites=[dor],
-                                 email="researcher.dor@example.test"),
+        other_company=make_user(
+            session, Role.COMPANY, organisation=other_org, email="other.company@example.test"
+        ),
+        researcher_wfh=make_user(
+            session, Role.RESEARCHER, sites=[wfh], email="researcher.wfh@example.test"
+        ),
+        researcher_dor=make_user(
+            session, Role.RESEARCHER, sites=[dor], email="researcher.dor@example.test"
+        ),
         evaluator=make_user(session, Role.EVALUATOR, email="evaluator@example.test"),
         admin=make_user(session, Role.ADMIN, email="admin@example.test"),
         participant=make_participant(session),
@@ -108,28 +135,46 @@ def make_world(session: Session) -> World:
     return world
 
 
-def make_trial(session: Session, world: World, *, status: TrialStatus = TrialStatus.DRAFT,
-               company: User | None = None, sites: tuple[str, ...] = ("WFH", "DOR"),
-               title: str = "Steady feet trial") -> Trial:
+def make_trial(
+    session: Session,
+    world: World,
+    *,
+    status: TrialStatus = TrialStatus.DRAFT,
+    company: User | None = None,
+    sites: tuple[str, ...] = ("WFH", "DOR"),
+    title: str = "Steady feet trial",
+) -> Trial:
     """A trial driven through the real services up to ``status`` (draft..follow_up)."""
     company = company or world.company
     product = make_product(session, company)
     site_ids = {site(session, code).id: 20 for code in sites}
-    trial = draft_proposal(session, actor=company, draft=ProposalDraft(
-        product_id=product.id, title=title,
-        summary="We want to find out whether the product helps.",
-        control_arm="Usual care", intervention_arm="Product",
-        outcome=PrimaryOutcome("Timed Up and Go", "seconds", 3, 120, 1.5, lower_is_better=True),
-        site_targets=site_ids,
-    ))
-    order = [TrialStatus.SUBMITTED, TrialStatus.IN_REVIEW, TrialStatus.APPROVED,
-             TrialStatus.RECRUITING, TrialStatus.FOLLOW_UP]
+    trial = draft_proposal(
+        session,
+        actor=company,
+        draft=ProposalDraft(
+            product_id=product.id,
+            title=title,
+            summary="We want to find out whether the product helps.",
+            control_arm="Usual care",
+            intervention_arm="Product",
+            outcome=PrimaryOutcome("Timed Up and Go", "seconds", 3, 120, 1.5, lower_is_better=True),
+            site_targets=site_ids,
+        ),
+    )
+    order = [
+        TrialStatus.SUBMITTED,
+        TrialStatus.IN_REVIEW,
+        TrialStatus.APPROVED,
+        TrialStatus.RECRUITING,
+        TrialStatus.FOLLOW_UP,
+    ]
     reviewer = world.researcher_wfh if "WFH" in sites else world.researcher_dor
     steps = {
         TrialStatus.SUBMITTED: lambda: submit_proposal(session, trial, actor=company),
         TrialStatus.IN_REVIEW: lambda: start_review(session, trial, actor=reviewer),
         TrialStatus.APPROVED: lambda: approve_trial(
-            session, trial, actor=reviewer, site_targets=site_ids, comments="Fine.", seed=42),
+            session, trial, actor=reviewer, site_targets=site_ids, comments="Fine.", seed=42
+        ),
         TrialStatus.RECRUITING: lambda: open_recruitment(session, trial, actor=reviewer),
         TrialStatus.FOLLOW_UP: lambda: close_recruitment(session, trial, actor=reviewer),
     }
@@ -140,18 +185,28 @@ def make_trial(session: Session, world: World, *, status: TrialStatus = TrialSta
     return trial
 
 
-def consent(session: Session, trial: Trial, participant: Participant, site_code: str = "WFH") -> Enrolment:
+def consent(
+    session: Session, trial: Trial, participant: Participant, site_code: str = "WFH"
+) -> Enrolment:
     form = current_consent_form(session, trial.id)
-    sign_consent(session, participant=participant, trial=trial,
-                 site_id=site(session, site_code).id,
-                 answers={s.id: True for s in form.statements},
-                 typed_name=participant.user.full_name)
-    return session.scalars(select(Enrolment).where(
-        Enrolment.trial_id == trial.id, Enrolment.participant_id == participant.id)).one()
+    sign_consent(
+        session,
+        participant=participant,
+        trial=trial,
+        site_id=site(session, site_code).id,
+        answers={s.id: True for s in form.statements},
+        typed_name=participant.user.full_name,
+    )
+    return session.scalars(
+        select(Enrolment).where(
+            Enrolment.trial_id == trial.id, Enrolment.participant_id == participant.id
+        )
+    ).one()
 
 
-def randomised(session: Session, world: World, trial: Trial, participant: Participant,
-               site_code: str = "WFH") -> Enrolment:
+def randomised(
+    session: Session, world: World, trial: Trial, participant: Participant, site_code: str = "WFH"
+) -> Enrolment:
     enrolment = consent(session, trial, participant, site_code)
     staff = world.researcher_wfh if site_code == "WFH" else world.researcher_dor
     return randomise(session, enrolment, trial=trial, actor=staff)

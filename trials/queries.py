@@ -31,7 +31,7 @@ def get_trial_or_404(
     for_user: User,
     action: Callable[[User, Trial], bool] | None = None,
 ) -> Trial:
-    """The trial if ``for_user`` may see it (else 404) and, given ``action``, act on it (else 403)."""
+    """The trial if ``for_user`` may see it (else 404) and may do ``action`` (else 403)."""
     trial = db.session.scalar(trial_with_details().where(Trial.id == trial_id))
     if trial is None or not permissions.can_view_trial(for_user, trial):
         abort(404)

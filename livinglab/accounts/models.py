@@ -51,9 +51,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
 
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     sites: Mapped[list[Site]] = relationship(secondary=researcher_sites, lazy="selectin")
 

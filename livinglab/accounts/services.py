@@ -86,7 +86,10 @@ def create_user(
         action="account.created",
         object_type="user",
         object_id=user.id,
-        new={"roles": sorted(roles), "organisation_id": organisation_id,
-             "site_ids": sorted(s.id for s in user.sites)},
+        new={
+            "roles": sorted(roles),
+            "organisation_id": organisation_id,
+            "site_ids": sorted(s.id for s in user.sites),
+        },
     )
     return user

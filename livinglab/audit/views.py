@@ -20,8 +20,10 @@ def index():
     form = AuditFilterForm(request.args)
     if request.args and not form.validate():
         return render_template("audit/index.html", form=form, page=None), 422
-    filters = {name: form[name].data for name in
-               ("action", "object_type", "actor_id", "trial_id", "since", "until")}
+    filters = {
+        name: form[name].data
+        for name in ("action", "object_type", "actor_id", "trial_id", "since", "until")
+    }
     page = db.paginate(
         query_audit_events(**filters),
         per_page=current_app.config["PAGE_SIZE"],

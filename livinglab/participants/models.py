@@ -1,4 +1,4 @@
-"""The resident's registry profile. Identifiers live here and on the user, never in analysis data."""
+"""The resident's registry profile; identifiers stay here and on the user, never in analyses."""
 
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ def check_postcode(raw: str) -> str:
     area = "".join(ch for ch in match.group(1) if ch.isalpha())[:2]
     if area not in DORSET_AREAS:
         raise InvalidInput(
-            "postcode", "Enter a Dorset postcode: the registry is for people living in BH or DT postcodes"
+            "postcode",
+            "Enter a Dorset postcode: the registry is for people living in BH or DT postcodes",
         )
     return postcode
 
@@ -60,7 +61,11 @@ def register_participant(
     """
     today = today or dt.datetime.now(dt.UTC).date()
     normalised = check_postcode(postcode)
-    age = today.year - date_of_birth.year - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+    age = (
+        today.year
+        - date_of_birth.year
+        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+    )
     if date_of_birth >= today:
         raise InvalidInput("date_of_birth", "Date of birth must be in the past")
     if age < MIN_AGE:
@@ -80,6 +85,12 @@ def register_participant(
     )
     session.add(participant)
     session.flush()
-    record(session, actor=user, action="participant.registered", object_type="participant",
-           object_id=participant.id, new={"registry_opt_in": registry_opt_in})
+    record(
+        session,
+        actor=user,
+        action="participant.registered",
+        object_type="participant",
+        object_id=participant.id,
+        new={"registry_opt_in": registry_opt_in},
+    )
     return participant

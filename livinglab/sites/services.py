@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 from livinglab.sites.models import Site
 
 DEFAULT_SITES = (
-    ("WFH", "Wessex Fields hub",
-     "Dorset MedTech Science Park, Wessex Fields, Bournemouth"),
+    ("WFH", "Wessex Fields hub", "Dorset MedTech Science Park, Wessex Fields, Bournemouth"),
     ("DOR", "Dorchester satellite", "Dorset County Hospital site, Dorchester"),
 )
 

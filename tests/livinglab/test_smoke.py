@@ -11,7 +11,9 @@ def test_home_page_uses_nhs_frontend(client):
 
 
 def test_sign_in_writes_audit_event(client, world, session):
-    response = client.post("/login", data={"email": world.admin.email, "password": "pw-for-tests-1"})
+    response = client.post(
+        "/login", data={"email": world.admin.email, "password": "pw-for-tests-1"}
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.query(AuditEvent).filter_by(action="account.signed_in").count() == 1

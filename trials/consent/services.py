@@ -191,7 +191,9 @@ def sign_consent(
                 "You must agree to this statement to take part",
             )
     if _normalise_name(typed_name) != _normalise_name(participant.user.full_name):
-        raise InvalidInput("typed_name", "Type your full name exactly as it appears on your account")
+        raise InvalidInput(
+            "typed_name", "Type your full name exactly as it appears on your account"
+        )
     consent = Consent(
         reference=_new_reference(),
         participant_id=participant.id,
@@ -213,6 +215,7 @@ def sign_consent(
         trial_id=trial.id,
         new={"consent_form_version": form.version, "answers": consent.answers},
     )
-    create_enrolment(session, trial=trial, participant=participant, site_id=site_id,
-                     actor=participant.user)
+    create_enrolment(
+        session, trial=trial, participant=participant, site_id=site_id, actor=participant.user
+    )
     return consent

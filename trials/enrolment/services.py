@@ -56,8 +56,11 @@ def create_enrolment(
         object_type="enrolment",
         object_id=enrolment.id,
         trial_id=trial.id,
-        new={"status": enrolment.status, "site_id": site_id,
-             "participant_code": enrolment.participant_code},
+        new={
+            "status": enrolment.status,
+            "site_id": site_id,
+            "participant_code": enrolment.participant_code,
+        },
     )
     return enrolment
 
@@ -73,7 +76,9 @@ def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: Us
     if not can_run_trial(actor, trial) or enrolment.site_id not in actor.site_ids:
         raise NotPermitted("Only research staff at this participant's site can randomise them.")
     if trial.status not in OPEN_FOR_ENROLMENT:
-        raise IllegalTransition("Participants can only be randomised while the trial is recruiting.")
+        raise IllegalTransition(
+            "Participants can only be randomised while the trial is recruiting."
+        )
     if enrolment.status is not EnrolmentStatus.CONSENTED:
         raise IllegalTransition(
             f"Only consented participants can be randomised; this one is "
@@ -96,7 +101,11 @@ def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: Us
         object_id=enrolment.id,
         trial_id=trial.id,
         old={"status": EnrolmentStatus.CONSENTED},
-        new={"status": enrolment.status, "arm_id": arm.id, "slot": slot.sequence_no,
-             "stratum": slot.stratum},
+        new={
+            "status": enrolment.status,
+            "arm_id": arm.id,
+            "slot": slot.sequence_no,
+            "stratum": slot.stratum,
+        },
     )
     return enrolment

@@ -105,8 +105,13 @@ def record_observation(
         object_id=observation.id,
         trial_id=trial.id,
         old=old,
-        new={"value": value, "source": source, "visit": visit.code, "measure_id": measure.id,
-             "participant_code": enrolment.participant_code},
+        new={
+            "value": value,
+            "source": source,
+            "visit": visit.code,
+            "measure_id": measure.id,
+            "participant_code": enrolment.participant_code,
+        },
         reason=reason,
     )
     return observation

@@ -56,14 +56,18 @@ class Trial(db.Model):
         back_populates="trial", cascade="all, delete-orphan", order_by="Arm.position", lazy="raise"
     )
     trial_sites: Mapped[list[TrialSite]] = relationship(
-        back_populates="trial", cascade="all, delete-orphan", order_by="TrialSite.site_id",
+        back_populates="trial",
+        cascade="all, delete-orphan",
+        order_by="TrialSite.site_id",
         lazy="raise",
     )
     measures: Mapped[list[Measure]] = relationship(
         back_populates="trial", cascade="all, delete-orphan", order_by="Measure.id", lazy="raise"
     )
     visits: Mapped[list[TrialVisit]] = relationship(
-        back_populates="trial", cascade="all, delete-orphan", order_by="TrialVisit.day_offset",
+        back_populates="trial",
+        cascade="all, delete-orphan",
+        order_by="TrialVisit.day_offset",
         lazy="raise",
     )
 

@@ -40,7 +40,7 @@ def plan_blocks(ratios: list[int], length: int, seed: str) -> list[PlannedSlot]:
     Every block holds each arm exactly ``ratio * multiple`` times, so allocation is
     balanced at the end of every block.
     """
-    rng = random.Random(seed)  # noqa: S311 - reproducible list from a recorded seed, not a secret
+    rng = random.Random(seed)
     unit = [position for position, ratio in enumerate(ratios) for _ in range(ratio)]
     slots: list[PlannedSlot] = []
     block_no = 0
@@ -85,13 +85,19 @@ def generate_allocation_list(session: Session, trial: Trial, *, seed: int, actor
         object_type="trial",
         object_id=trial.id,
         trial_id=trial.id,
-        new={"seed": seed, "slots": created, "method": "stratified permuted blocks",
-             "block_multiples": list(BLOCK_MULTIPLES)},
+        new={
+            "seed": seed,
+            "slots": created,
+            "method": "stratified permuted blocks",
+            "block_multiples": list(BLOCK_MULTIPLES),
+        },
     )
     return created
 
 
-def claim_next_slot(session: Session, *, trial_id: int, stratum: str, enrolment_id: int) -> AllocationSlot:
+def claim_next_slot(
+    session: Session, *, trial_id: int, stratum: str, enrolment_id: int
+) -> AllocationSlot:
     """Atomically give the lowest unused slot of the stratum to the enrolment.
 
     On PostgreSQL the candidate row is locked (``FOR UPDATE``) so two concurrent
@@ -131,13 +137,16 @@ def claim_next_slot(session: Session, *, trial_id: int, stratum: str, enrolment_
 
 
 def count_unused_slots(session: Session, trial_id: int, stratum: str) -> int:
-    return session.scalar(
-        select(func.count()).where(
-            AllocationSlot.trial_id == trial_id,
-            AllocationSlot.stratum == stratum,
-            AllocationSlot.enrolment_id.is_(None),
+    return (
+        session.scalar(
+            select(func.count()).where(
+                AllocationSlot.trial_id == trial_id,
+                AllocationSlot.stratum == stratum,
+                AllocationSlot.enrolment_id.is_(None),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def arm_of_slot(session: Session, slot: AllocationSlot) -> Arm:

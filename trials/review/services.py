@@ -23,8 +23,9 @@ def _require_reviewer(actor: User, trial: Trial) -> None:
         raise NotPermitted("Only research staff at a site this trial asks for can review it.")
 
 
-def _decide(session: Session, trial: Trial, actor: User, outcome: ReviewOutcome,
-            comments: str) -> ReviewDecision:
+def _decide(
+    session: Session, trial: Trial, actor: User, outcome: ReviewOutcome, comments: str
+) -> ReviewDecision:
     decision = ReviewDecision(
         trial_id=trial.id, reviewer_id=actor.id, outcome=outcome, comments=comments.strip()
     )
@@ -69,7 +70,11 @@ def approve_trial(
         if target < 1:
             raise InvalidInput("sites", "Each approved site needs a target of at least 1")
     transition(
-        session, trial, TrialStatus.APPROVED, actor=actor, reason=comments or None,
+        session,
+        trial,
+        TrialStatus.APPROVED,
+        actor=actor,
+        reason=comments or None,
         details={"site_targets": {str(k): v for k, v in sorted(site_targets.items())}},
     )
     for site_id, trial_site in requested.items():
