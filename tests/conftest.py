@@ -101,3 +101,25 @@ def login_as(client: FlaskClient):
         return client
 
     return _login
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """``with count_queries() as statements:`` records the SQL sent while the block runs."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counter

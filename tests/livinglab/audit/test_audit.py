@@ -102,3 +102,18 @@ def test_anonymous_is_sent_to_sign_in(client):
     response = client.get("/admin/audit/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_audit_page_queries_do_not_grow_with_data(world, login_as, session, count_queries):
+    client = login_as(world.admin)
+
+    def queries_with(extra_events: int) -> int:
+        for n in range(extra_events):
+            actor = world.company if n % 2 else world.researcher_wfh
+            record(session, actor=actor, action="bulk.x", object_type="test", object_id=n)
+        session.commit()
+        with count_queries() as statements:
+            assert client.get("/admin/audit/").status_code == 200
+        return len(statements)
+
+    assert queries_with(2) == queries_with(60)
