@@ -69,11 +69,22 @@ def live_url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture
 def server_errors(page):
-    """Collects every 5xx response the page sees; tests assert it stays empty."""
+    """Every 5xx response and every CSP or script error the page meets; tests assert none."""
     failures: list[str] = []
-    page.on(
-        "response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 500 else None
-    )
+
+    def on_response(response) -> None:
+        if response.status >= 500:
+            failures.append(f"{response.status} {response.url}")
+
+    def on_console(message) -> None:
+        # Chromium logs every 4xx document as a console error; form errors are 4xx by design.
+        expected = "Failed to load resource: the server responded with a status of 4"
+        if message.type == "error" and not message.text.startswith(expected):
+            failures.append(f"console: {message.text}")
+
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: failures.append(f"script error: {error}"))
     return failures
 
 
