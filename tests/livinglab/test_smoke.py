@@ -17,3 +17,9 @@ def test_sign_in_writes_audit_event(client, world, session):
     assert response.status_code == 302
     session.expire_all()
     assert session.query(AuditEvent).filter_by(action="account.signed_in").count() == 1
+
+
+def test_health_check_reports_database_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
