@@ -55,18 +55,18 @@ def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
 def primary_frame(
     long: pd.DataFrame, *, measure: str, baseline_visit: str, outcome_visit: str
 ) -> pd.DataFrame:
-    """One row per participant: ``participant, site, arm, baseline, outcome``."""
+    """One row per participant: ``participant, site, arm, baseline, outcome``.
+
+    Every participant in ``long`` keeps a row; a missed visit gives a missing value.
+    """
+    people = long[["participant", "site", "arm"]].drop_duplicates("participant")
     subset = long[long["measure"] == measure]
-    wide = subset.pivot_table(
-        index=["participant", "site", "arm"], columns="visit", values="value", dropna=False,
-        aggfunc="first",
-    ).reset_index()
-    wide.columns.name = None
-    for visit in (baseline_visit, outcome_visit):
-        if visit not in wide.columns:
-            wide[visit] = float("nan")
-    wide = wide.rename(columns={baseline_visit: "baseline", outcome_visit: "outcome"})
-    return wide[["participant", "site", "arm", "baseline", "outcome"]].sort_values(
+    # One value per participant and visit (the database enforces it); first() skips NaN.
+    values = subset.groupby(["participant", "visit"])["value"].first().unstack("visit")
+    values = values.reindex(columns=[baseline_visit, outcome_visit])
+    values.columns = ["baseline", "outcome"]
+    wide = people.merge(values, how="left", left_on="participant", right_index=True)
+    return wide.astype({"baseline": float, "outcome": float}).sort_values(
         "participant", ignore_index=True
     )
 

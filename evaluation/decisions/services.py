@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from evaluation.decisions.models import AdoptionDecision, DecisionOutcome
 from evaluation.runs.services import latest_run
 from livinglab.accounts.models import User
+from livinglab.accounts.roles import Role
 from livinglab.audit.services import record
 from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
 from trials.lifecycle import transition
-from trials.permissions import can_evaluate
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
 
@@ -26,7 +26,7 @@ def record_decision(
         IllegalTransition: the trial has not been evaluated.
         InvalidInput: ``reasons`` is empty.
     """
-    if not can_evaluate(actor, trial):
+    if not actor.has_role(Role.EVALUATOR):
         raise NotPermitted("Only an evaluator can record the adoption decision.")
     if not reasons.strip():
         raise InvalidInput("reasons", "Give the reasons for the decision")
@@ -34,14 +34,24 @@ def record_decision(
     if trial.status is not TrialStatus.EVALUATED or run is None:
         raise IllegalTransition("An adoption decision needs an evaluated trial.")
     decision = AdoptionDecision(
-        trial_id=trial.id, analysis_run_id=run.id, outcome=outcome, reasons=reasons.strip(),
+        trial_id=trial.id,
+        analysis_run_id=run.id,
+        outcome=outcome,
+        reasons=reasons.strip(),
         decided_by_id=actor.id,
     )
     session.add(decision)
     session.flush()
-    record(session, actor=actor, action="decision.recorded", object_type="adoption_decision",
-           object_id=decision.id, trial_id=trial.id,
-           new={"outcome": outcome, "analysis_run_id": run.id}, reason=reasons.strip())
+    record(
+        session,
+        actor=actor,
+        action="decision.recorded",
+        object_type="adoption_decision",
+        object_id=decision.id,
+        trial_id=trial.id,
+        new={"outcome": outcome, "analysis_run_id": run.id},
+        reason=reasons.strip(),
+    )
     transition(session, trial, TrialStatus.DECIDED, actor=actor, details={"outcome": outcome})
     session.flush()
     return decision

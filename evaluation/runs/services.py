@@ -16,11 +16,11 @@ from evaluation.dataset import build_long_dataset, fingerprint, primary_frame
 from evaluation.runs.models import AnalysisRun
 from evaluation.stats.ancova import AnalysisError, ancova
 from livinglab.accounts.models import User
+from livinglab.accounts.roles import Role
 from livinglab.audit.services import record
 from livinglab.db import utcnow
 from livinglab.errors import IllegalTransition, NotPermitted
 from trials.lifecycle import transition
-from trials.permissions import can_evaluate
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
 
@@ -37,11 +37,20 @@ def software_versions() -> dict[str, str]:
     }
 
 
-def lock_trial_data(session: Session, trial: Trial, *, actor: User, reason: str | None = None) -> Trial:
-    """Close follow-up: no more values may be recorded."""
-    if not can_evaluate(actor, trial):
+def lock_trial_data(
+    session: Session, trial: Trial, *, actor: User, reason: str | None = None
+) -> Trial:
+    """Close follow-up: no more values may be recorded.
+
+    Raises:
+        NotPermitted: the actor is not an evaluator.
+        IllegalTransition: the trial is not in follow-up.
+    """
+    if not actor.has_role(Role.EVALUATOR):
         raise NotPermitted("Only an evaluator can lock this trial's data.")
-    transition(session, trial, TrialStatus.LOCKED, actor=actor, reason=reason)
+    transition(
+        session, trial, TrialStatus.LOCKED, actor=actor, reason=(reason or "").strip() or None
+    )
     trial.data_locked_at = utcnow()
     session.flush()
     return trial
@@ -56,7 +65,7 @@ def run_primary_analysis(session: Session, trial: Trial, *, actor: User) -> Anal
         NotPermitted: the actor is not an evaluator for this trial.
         IllegalTransition: the data are not locked, or the data cannot be analysed.
     """
-    if not can_evaluate(actor, trial):
+    if not actor.has_role(Role.EVALUATOR):
         raise NotPermitted("Only an evaluator can run this trial's analysis.")
     if trial.status not in (TrialStatus.LOCKED, TrialStatus.EVALUATED, TrialStatus.DECIDED):
         raise IllegalTransition("Lock the trial's data before running the analysis.")
@@ -68,19 +77,30 @@ def run_primary_analysis(session: Session, trial: Trial, *, actor: User) -> Anal
         raise IllegalTransition("The trial needs a primary measure, a control arm and two visits.")
     frame = primary_frame(
         build_long_dataset(session, trial),
-        measure=measure.name, baseline_visit=baseline.code, outcome_visit=follow_up.code,
+        measure=measure.name,
+        baseline_visit=baseline.code,
+        outcome_visit=follow_up.code,
     )
     covariates = ("site",) if frame["site"].nunique() > 1 else ()
     try:
-        result = ancova(frame, outcome="outcome", arm="arm", control=control.name,
-                        baseline="baseline", covariates=covariates)
+        result = ancova(
+            frame,
+            outcome="outcome",
+            arm="arm",
+            control=control.name,
+            baseline="baseline",
+            covariates=covariates,
+        )
     except AnalysisError as error:
         raise IllegalTransition(f"The analysis could not be run: {error}") from error
     payload: dict[str, Any] = {
         **result.to_dict(),
-        "measure": {"name": measure.name, "unit": measure.unit,
-                    "minimal_important_difference": measure.minimal_important_difference,
-                    "lower_is_better": measure.lower_is_better},
+        "measure": {
+            "name": measure.name,
+            "unit": measure.unit,
+            "minimal_important_difference": measure.minimal_important_difference,
+            "lower_is_better": measure.lower_is_better,
+        },
         "n_randomised_by_arm": frame["arm"].value_counts().sort_index().to_dict(),
     }
     run = AnalysisRun(
@@ -93,12 +113,19 @@ def run_primary_analysis(session: Session, trial: Trial, *, actor: User) -> Anal
     )
     session.add(run)
     session.flush()
-    record(session, actor=actor, action="analysis.run", object_type="analysis_run",
-           object_id=run.id, trial_id=trial.id,
-           new={"analysis": PRIMARY_ANCOVA, "fingerprint": run.data_fingerprint})
+    record(
+        session,
+        actor=actor,
+        action="analysis.run",
+        object_type="analysis_run",
+        object_id=run.id,
+        trial_id=trial.id,
+        new={"analysis": PRIMARY_ANCOVA, "fingerprint": run.data_fingerprint},
+    )
     if trial.status is TrialStatus.LOCKED:
-        transition(session, trial, TrialStatus.EVALUATED, actor=actor,
-                   details={"analysis_run_id": run.id})
+        transition(
+            session, trial, TrialStatus.EVALUATED, actor=actor, details={"analysis_run_id": run.id}
+        )
     session.flush()
     return run
 

@@ -79,22 +79,27 @@ def ancova(
     complete[arm] = complete[arm].astype(str)
     levels = sorted(complete[arm].unique())
     if control not in levels:
-        raise AnalysisError(f"Control level {control!r} is not in column {arm!r} ({', '.join(levels)}).")
+        raise AnalysisError(
+            f"Control level {control!r} is not in column {arm!r} ({', '.join(levels)})."
+        )
     if len(levels) < 2:
         raise AnalysisError("At least two arms with data are needed.")
 
-    numeric = {c for c in [baseline, *covariates] if c and pd.api.types.is_numeric_dtype(complete[c])}
+    numeric = {
+        c for c in [baseline, *covariates] if c and pd.api.types.is_numeric_dtype(complete[c])
+    }
     terms = [f"C({arm}, Treatment(reference={control!r}))"]
     terms += [baseline] if baseline else []
     terms += [c if c in numeric else f"C({c})" for c in covariates]
     formula = f"{outcome} ~ " + " + ".join(terms)
-    n_params = 1 + (len(levels) - 1) + len(terms) - 1
-    if len(complete) <= n_params + 1:
-        raise AnalysisError("Too few participants with complete data to fit the model.")
 
     with py_warnings.catch_warnings(record=True) as caught:
         py_warnings.simplefilter("always")
         model = smf.ols(formula, data=complete)
+        # Count the design's columns (a category adds one per non-reference level) and
+        # keep at least two residual degrees of freedom, so every SE is finite.
+        if len(complete) < model.exog.shape[1] + 2:
+            raise AnalysisError("Too few participants with complete data to fit the model.")
         fit = model.fit(cov_type="HC3") if se == "robust" else model.fit()
     notes += [str(w.message) for w in caught]
     if np.linalg.cond(model.exog) > 1e10:
@@ -113,7 +118,7 @@ def ancova(
         for name in fit.params.index
     )
     prefix = f"{arm}["
-    effects = {c.term[len(prefix):-1]: c for c in coefficients if c.term.startswith(prefix)}
+    effects = {c.term[len(prefix) : -1]: c for c in coefficients if c.term.startswith(prefix)}
     counts = complete[arm].value_counts()
     small = [level for level in levels if counts[level] < 5]
     if small:
