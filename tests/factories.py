@@ -210,3 +210,12 @@ def randomised(
     enrolment = consent(session, trial, participant, site_code)
     staff = world.researcher_wfh if site_code == "WFH" else world.researcher_dor
     return randomise(session, enrolment, trial=trial, actor=staff)
+
+
+def reload_trial(session: Session, trial_id: int) -> Trial:
+    """The trial as stored now, with arms, sites, measures, visits, product and organisation."""
+    from trials.queries import trial_with_details
+
+    return session.scalars(
+        trial_with_details().where(Trial.id == trial_id).execution_options(populate_existing=True)
+    ).one()

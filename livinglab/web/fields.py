@@ -1,11 +1,12 @@
-"""WTForms fields that match NHS.UK components: the three-part date input."""
+"""WTForms fields that match NHS.UK components: the three-part date input, number boxes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
-from wtforms import Field
+from wtforms import Field, FloatField, IntegerField
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
@@ -74,3 +75,49 @@ def date_in_past(message: str | None = None) -> Any:
             raise ValidationError(message or f"{field.label.text} must be in the past")
 
     return check
+
+
+class NumberField(FloatField):
+    """A decimal number typed into a text box, with a plain-English message when it is not one.
+
+    Unlike ``FloatField`` it refuses ``nan`` and ``inf``, which Python's ``float`` accepts.
+    """
+
+    def __init__(
+        self, label: str | None = None, validators: Any = None, *, message: str, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            value = float(valuelist[0].strip().replace(",", ""))
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self.data = None
+            raise ValueError(self.message)
+        self.data = value
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed into a text box, with a plain-English message when it is not one."""
+
+    def __init__(
+        self, label: str | None = None, validators: Any = None, *, message: str, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip().replace(",", "")
+        if not text.lstrip("-").isdigit() or len(text) > 9:
+            self.data = None
+            raise ValueError(self.message)
+        self.data = int(text)

@@ -12,10 +12,10 @@ from evaluation.decisions.models import DecisionOutcome
 from evaluation.decisions.services import record_decision
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from tests import factories
+from tests.factories import reload_trial
 from trials.enrolment.models import Enrolment
 from trials.observations.services import record_observation
 from trials.proposals.models import Trial
-from trials.queries import trial_with_details
 from trials.review.services import close_recruitment
 from trials.states import TrialStatus
 
@@ -23,13 +23,6 @@ from trials.states import TrialStatus
 AFTER_FOLLOW_UP = (TrialStatus.LOCKED, TrialStatus.EVALUATED, TrialStatus.DECIDED)
 
 REASONS = "Faster Timed Up and Go, beyond the minimal important difference."
-
-
-def reload_trial(session: Session, trial_id: int) -> Trial:
-    """The trial with arms, sites, measures, visits, product and organisation loaded."""
-    return session.scalars(
-        trial_with_details().where(Trial.id == trial_id).execution_options(populate_existing=True)
-    ).one()
 
 
 def record_primary(

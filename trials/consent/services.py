@@ -40,19 +40,23 @@ STANDARD_STATEMENTS = (
 )
 
 
+def _information_sheet(trial: Trial) -> str:
+    return (
+        f"{trial.summary}\n\n"
+        "Taking part means a baseline visit, then a follow-up visit, at a Living Lab site "
+        "near you. You will be put at random into one of two groups, so that the "
+        "groups can be compared fairly. Your information is kept securely and the "
+        "company that makes the product never sees your name or contact details."
+    )
+
+
 def default_consent_form(session: Session, trial: Trial) -> ConsentForm:
     """Draft version 1 of the trial's consent form from the standard statements."""
     form = ConsentForm(
         trial_id=trial.id,
         version=1,
         status=ConsentFormStatus.DRAFT,
-        information_sheet=(
-            f"{trial.summary}\n\n"
-            "Taking part means a baseline visit, then a follow-up visit, at a Living Lab site "
-            "near you. You will be put at random into one of two groups, so that the "
-            "groups can be compared fairly. Your information is kept securely and the "
-            "company that makes the product never sees your name or contact details."
-        ),
+        information_sheet=_information_sheet(trial),
         statements=[
             ConsentStatement(position=i, text=text, is_required=required)
             for i, (text, required) in enumerate(STANDARD_STATEMENTS, start=1)
@@ -61,6 +65,17 @@ def default_consent_form(session: Session, trial: Trial) -> ConsentForm:
     session.add(form)
     session.flush()
     return form
+
+
+def refresh_draft_information_sheet(session: Session, trial: Trial) -> None:
+    """Rewrite the draft consent form's information sheet after the proposal changed."""
+    form = session.scalar(
+        select(ConsentForm).where(
+            ConsentForm.trial_id == trial.id, ConsentForm.status == ConsentFormStatus.DRAFT
+        )
+    )
+    if form is not None:
+        form.information_sheet = _information_sheet(trial)
 
 
 def get_form_for_approval(session: Session, trial: Trial) -> ConsentForm:

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 from livinglab.accounts.models import User
 from livinglab.audit.services import record
 from livinglab.db import utcnow
-from livinglab.errors import InvalidInput, NotPermitted
+from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
 from livinglab.products.models import Product
 from livinglab.sites.models import Site
-from trials.consent.services import default_consent_form
+from trials.consent.services import default_consent_form, refresh_draft_information_sheet
 from trials.lifecycle import transition
-from trials.permissions import is_company_member
+from trials.permissions import can_edit_proposal, is_company_member
 from trials.proposals.models import Arm, Measure, MeasureType, Trial, TrialSite, TrialVisit
 from trials.states import TrialStatus
 
@@ -117,6 +117,88 @@ def draft_proposal(session: Session, *, actor: User, draft: ProposalDraft) -> Tr
         object_id=trial.id,
         trial_id=trial.id,
         new={"title": trial.title, "product_id": product.id, "site_targets": draft.site_targets},
+    )
+    return trial
+
+
+def _snapshot(trial: Trial) -> dict:
+    """The proposal's editable values, for the audit trail's old and new."""
+    measure = trial.primary_measure
+    follow_up = next((v for v in trial.visits if not v.is_baseline), None)
+    return {
+        "product_id": trial.product_id,
+        "title": trial.title,
+        "summary": trial.summary,
+        "arms": [arm.name for arm in trial.arms],
+        "outcome": None
+        if measure is None
+        else {
+            "name": measure.name,
+            "unit": measure.unit,
+            "min": measure.min_value,
+            "max": measure.max_value,
+            "mid": measure.minimal_important_difference,
+            "lower_is_better": measure.lower_is_better,
+        },
+        "follow_up_days": follow_up.day_offset if follow_up else None,
+        "site_targets": {str(ts.site_id): ts.target for ts in trial.trial_sites},
+    }
+
+
+def revise_proposal(session: Session, trial: Trial, *, actor: User, draft: ProposalDraft) -> Trial:
+    """Change a draft, or a proposal sent back for changes, before (re)submitting it.
+
+    Raises:
+        NotPermitted: the actor is not in the proposing organisation.
+        IllegalTransition: the proposal is no longer editable.
+        InvalidInput: as for :func:`draft_proposal`.
+    """
+    _require_member(actor, trial)
+    if not can_edit_proposal(actor, trial):
+        raise IllegalTransition("Only a draft, or a proposal sent back for changes, can be edited.")
+    product = _validate(session, actor, draft)
+    old = _snapshot(trial)
+    trial.product_id = product.id
+    trial.title = draft.title.strip()
+    trial.summary = draft.summary.strip()
+    control = trial.control_arm
+    intervention = next(arm for arm in trial.arms if not arm.is_control)
+    if control is not None:
+        control.name = draft.control_arm.strip()
+    intervention.name = draft.intervention_arm.strip()
+    measure = trial.primary_measure
+    if measure is not None:
+        outcome = draft.outcome
+        measure.name = outcome.name.strip()
+        measure.unit = outcome.unit.strip()
+        measure.min_value = outcome.min_value
+        measure.max_value = outcome.max_value
+        measure.minimal_important_difference = outcome.minimal_important_difference
+        measure.lower_is_better = outcome.lower_is_better
+    for visit in trial.visits:
+        if not visit.is_baseline:
+            visit.day_offset = draft.follow_up_days
+    wanted = {site_id: n for site_id, n in draft.site_targets.items() if n > 0}
+    existing = {ts.site_id: ts for ts in trial.trial_sites}
+    for site_id, trial_site in existing.items():
+        if site_id in wanted:
+            trial_site.target = wanted[site_id]
+        else:
+            trial.trial_sites.remove(trial_site)
+    for site_id in sorted(wanted.keys() - existing.keys()):
+        trial.trial_sites.append(TrialSite(site_id=site_id, target=wanted[site_id]))
+    session.flush()
+    refresh_draft_information_sheet(session, trial)
+    new = _snapshot(trial)
+    record(
+        session,
+        actor=actor,
+        action="trial.revised",
+        object_type="trial",
+        object_id=trial.id,
+        trial_id=trial.id,
+        old={k: v for k, v in old.items() if new[k] != v},
+        new={k: v for k, v in new.items() if old[k] != v},
     )
     return trial
 

@@ -1,10 +1,136 @@
-"""Placeholder blueprint, replaced by the real views."""
+"""Research staff review proposals for their sites and open and close recruitment."""
 
-from flask import Blueprint, abort
+from __future__ import annotations
 
-bp = Blueprint("review", __name__)
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from livinglab.accounts.roles import Role
+from livinglab.errors import InvalidInput
+from livinglab.extensions import db
+from livinglab.security import role_required
+from livinglab.web.forms import show_error
+from trials.permissions import is_site_researcher
+from trials.proposals.models import Trial
+from trials.proposals.queries import review_history
+from trials.queries import get_trial_or_404
+from trials.review import queries, services
+from trials.review.forms import ApprovalForm, ReturnForm, approval_form
+from trials.review.models import ReviewOutcome
+
+bp = Blueprint("review", __name__, url_prefix="/review")
 
 
-@bp.get("/review/")
+def _trial(trial_id: int) -> Trial:
+    return get_trial_or_404(trial_id, for_user=current_user, action=is_site_researcher)
+
+
+def _detail(
+    trial: Trial,
+    *,
+    approve: ApprovalForm | None = None,
+    send_back: ReturnForm | None = None,
+    status: int = 200,
+):
+    page = render_template(
+        "review/detail.html",
+        trial=trial,
+        form=approve or send_back,
+        approve_form=approve or approval_form(trial, formdata=None),
+        return_form=send_back or ReturnForm(formdata=None),
+        reviews=review_history(db.session, trial.id),
+    )
+    return page, status
+
+
+@bp.get("/")
+@role_required(Role.RESEARCHER)
 def queue():
-    abort(404)
+    """Proposals and trials at the researcher's sites, most urgent first."""
+    page = db.paginate(
+        queries.query_review_queue(current_user.site_ids),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+    )
+    return render_template("review/queue.html", page=page, next_steps=queries.NEXT_STEPS)
+
+
+@bp.get("/trials/<int:trial_id>")
+@role_required(Role.RESEARCHER)
+def detail(trial_id: int):
+    """The proposal in full, with the actions its status allows."""
+    return _detail(_trial(trial_id))
+
+
+@bp.post("/trials/<int:trial_id>/start")
+@role_required(Role.RESEARCHER)
+def start(trial_id: int):
+    trial = _trial(trial_id)
+    services.start_review(db.session, trial, actor=current_user)
+    db.session.commit()
+    flash("Proposal taken into review.", "success")
+    return redirect(url_for(".detail", trial_id=trial.id))
+
+
+@bp.post("/trials/<int:trial_id>/approve")
+@role_required(Role.RESEARCHER)
+def approve(trial_id: int):
+    """Approve for the ticked sites; the concealed allocation list is generated."""
+    trial = _trial(trial_id)
+    form = approval_form(trial)
+    if not form.validate_on_submit():
+        return _detail(trial, approve=form, status=422)
+    try:
+        services.approve_trial(
+            db.session,
+            trial,
+            actor=current_user,
+            site_targets=form.site_targets(),
+            comments=form.comments.data or "",
+        )
+    except InvalidInput as error:
+        db.session.rollback()
+        show_error(form, error, aliases={"sites": form.site_fields[0][0]})
+        return _detail(_trial(trial_id), approve=form, status=422)
+    db.session.commit()
+    flash("Trial approved. The allocation list has been generated and sealed.", "success")
+    return redirect(url_for(".detail", trial_id=trial.id))
+
+
+@bp.post("/trials/<int:trial_id>/return")
+@role_required(Role.RESEARCHER)
+def send_back(trial_id: int):
+    """Send the proposal back for changes, or reject it, with the reason."""
+    trial = _trial(trial_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _detail(trial, send_back=form, status=422)
+    if form.outcome.data == ReviewOutcome.REJECTED:
+        services.reject_trial(db.session, trial, actor=current_user, reason=form.reason.data)
+        message = "Proposal rejected. The company can see your reason."
+    else:
+        services.request_changes(db.session, trial, actor=current_user, reason=form.reason.data)
+        message = "Proposal sent back to the company with your reason."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".detail", trial_id=trial.id))
+
+
+@bp.post("/trials/<int:trial_id>/open")
+@role_required(Role.RESEARCHER)
+def open_recruitment(trial_id: int):
+    trial = _trial(trial_id)
+    services.open_recruitment(db.session, trial, actor=current_user)
+    db.session.commit()
+    flash("Recruitment is open. The trial now shows in the public trial finder.", "success")
+    return redirect(url_for(".detail", trial_id=trial.id))
+
+
+@bp.post("/trials/<int:trial_id>/close")
+@role_required(Role.RESEARCHER)
+def close_recruitment(trial_id: int):
+    trial = _trial(trial_id)
+    services.close_recruitment(db.session, trial, actor=current_user)
+    db.session.commit()
+    flash("Recruitment closed. The trial is in follow-up.", "success")
+    return redirect(url_for(".detail", trial_id=trial.id))
