@@ -1,0 +1,92 @@
+"""Each demo account walks its part of the Living Lab journey in a real browser.
+
+A new trial goes from the company's proposal through review to a participant's consent
+and the researcher's randomisation and outcome values. The demo's StrideSense trial,
+already in follow-up with 200 participants, carries the evaluator's part: lock, analyse,
+decide; then the company reads the decision. CSRF is on throughout.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+TITLE = "SafeStep: an insole that warns of unsteady walking"
+
+
+def company_proposes(page: Page, live_url: str) -> str:
+    """company@demo.test registers a product, drafts a proposal and submits it; its URL."""
+    sign_in(page, live_url, "company@demo.test")
+    page.get_by_role("link", name="Products").first.click()
+    page.get_by_role("button", name="Register a product").click()
+    page.get_by_label("Product name").fill("SafeStep insole")
+    page.get_by_label("Device").check()
+    page.get_by_label("Intended use").fill("Warns people at risk of falls when gait changes.")
+    page.get_by_role("button", name="Register product").click()
+    expect(page.get_by_role("table")).to_contain_text("SafeStep insole")
+
+    page.goto(f"{live_url}/proposals/new")
+    page.get_by_role("button", name="Save draft").click()  # empty: errors, nothing saved
+    expect(page.get_by_role("alert")).to_contain_text("Enter the trial's title")
+    assert page.title().startswith("Error:")
+    page.get_by_label("Product to test").select_option(label="SafeStep insole")
+    page.get_by_label("Trial title").fill(TITLE)
+    page.get_by_label("Summary for residents").fill(
+        "We want to find out whether the SafeStep insole helps people walk more steadily."
+    )
+    page.get_by_label("Control arm").fill("Usual care")
+    page.get_by_label("Intervention arm").fill("SafeStep")
+    page.get_by_label("Primary outcome").fill("Timed Up and Go")
+    page.get_by_label("Unit").fill("seconds")
+    page.get_by_label("Lowest valid value").fill("3")
+    page.get_by_label("Highest valid value").fill("120")
+    page.get_by_label("Minimal important difference (optional)").fill("1.5")
+    page.get_by_label("A lower value is better").check()
+    page.get_by_label("Participants wanted at Wessex Fields hub").fill("30")
+    page.get_by_label("Participants wanted at Dorchester satellite").fill("20")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Submitted")
+    url = page.url
+    sign_out(page, live_url)
+    return url
+
+
+def other_company_is_refused(page: Page, live_url: str, proposal_url: str) -> None:
+    sign_in(page, live_url, "company2@demo.test")
+    response = page.goto(proposal_url)
+    assert response is not None and response.status == 404
+    sign_out(page, live_url)
+
+
+def researcher_approves(page: Page, live_url: str) -> None:
+    """researcher@demo.test (WFH) reviews, approves at both sites and opens recruitment."""
+    sign_in(page, live_url, "researcher@demo.test")
+    page.get_by_role("link", name="Review queue").first.click()
+    page.get_by_role("link", name=TITLE).click()
+    page.get_by_role("button", name="Take into review").click()
+    page.get_by_role("button", name="Approve trial").click()  # no site ticked
+    expect(page.get_by_role("alert")).to_contain_text("Select at least one site")
+    page.get_by_label("Approve at Wessex Fields hub").check()
+    page.get_by_label("Approve at Dorchester satellite").check()
+    page.get_by_label("Comments for the company (optional)").fill("Clear protocol.")
+    page.get_by_role("button", name="Approve trial").click()
+    expect(page.get_by_text("allocation list has been generated")).to_be_visible()
+    page.get_by_role("button", name="Open recruitment").click()
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Recruiting")
+    sign_out(page, live_url)
+
+
+def test_each_demo_account_walks_its_part_of_the_path(page: Page, live_url, server_errors):
+    proposal_url = company_proposes(page, live_url)
+    assert re.search(r"/proposals/\d+$", proposal_url)
+    other_company_is_refused(page, live_url, proposal_url)
+    researcher_approves(page, live_url)
+    assert server_errors == []
