@@ -84,9 +84,60 @@ def researcher_approves(page: Page, live_url: str) -> None:
     sign_out(page, live_url)
 
 
+STRIDESENSE = "StrideSense: home strength and balance for people aged 65 and over"
+
+
+def evaluator_decides(page: Page, live_url: str) -> None:
+    """evaluator@demo.test locks StrideSense's data, runs the ANCOVA and records a decision."""
+    sign_in(page, live_url, "evaluator@demo.test")
+    page.get_by_role("link", name="Evaluation").first.click()
+    page.get_by_role("link", name=STRIDESENSE).click()
+    page.get_by_label("Note for the audit trail (optional)").fill("Last follow-up visit done.")
+    page.get_by_role("button", name="Lock trial data").click()
+    expect(page.get_by_text("Trial data locked")).to_be_visible()
+    page.get_by_role("button", name="Run primary analysis").click()
+    expect(page.get_by_text("Primary analysis run")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("95% CI")
+    page.get_by_role("button", name="Record decision").click()  # nothing chosen
+    expect(page.get_by_role("alert")).to_contain_text("Give the reasons for the decision")
+    page.get_by_label("Adopt with conditions").check()
+    page.get_by_label("Reasons for the decision").fill(
+        "Faster Timed Up and Go beyond the minimal important difference; adopt in "
+        "community falls services with a 12-month audit."
+    )
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Adoption decision recorded")).to_be_visible()
+    sign_out(page, live_url)
+
+
+def company_reads_the_decision(page: Page, live_url: str) -> None:
+    """company@demo.test sees the decision and aggregate result, no participant identities."""
+    sign_in(page, live_url, "company@demo.test")
+    page.get_by_role("link", name="Our trials").first.click()
+    page.get_by_role("link", name=STRIDESENSE).click()
+    page.get_by_role("link", name="Read the result and the NHS adoption decision").click()
+    main = page.locator("main")
+    expect(main).to_contain_text("Adopt with conditions")
+    expect(main).to_contain_text("12-month audit")
+    assert not re.search(r"\b(WFH|DOR)-[0-9A-F]{6}\b", main.inner_text())
+    sign_out(page, live_url)
+
+
+def admin_reads_the_audit_trail(page: Page, live_url: str) -> None:
+    sign_in(page, live_url, "admin@demo.test")
+    page.get_by_role("link", name="Audit trail").first.click()
+    page.get_by_label("Action starts with (optional)").fill("decision")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("table")).to_contain_text("decision.recorded")
+    sign_out(page, live_url)
+
+
 def test_each_demo_account_walks_its_part_of_the_path(page: Page, live_url, server_errors):
     proposal_url = company_proposes(page, live_url)
     assert re.search(r"/proposals/\d+$", proposal_url)
     other_company_is_refused(page, live_url, proposal_url)
     researcher_approves(page, live_url)
+    evaluator_decides(page, live_url)
+    company_reads_the_decision(page, live_url)
+    admin_reads_the_audit_trail(page, live_url)
     assert server_errors == []

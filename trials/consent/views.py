@@ -1,15 +1,202 @@
-"""Placeholder blueprint, replaced by the real views."""
+"""The participant's side of a trial: find one, read about it, consent, and keep a copy."""
 
-from flask import Blueprint, abort
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
+
+from livinglab.accounts.roles import Role
+from livinglab.errors import IllegalTransition, InvalidInput
+from livinglab.extensions import db
+from livinglab.participants.models import Participant
+from livinglab.security import role_required
+from trials.consent import services
+from trials.consent.forms import build_sign_form
+from trials.consent.models import Consent, ConsentKind
+from trials.enrolment.models import Enrolment
+from trials.proposals.models import Trial, TrialSite
+from trials.queries import trial_with_details
+from trials.states import OPEN_FOR_ENROLMENT
 
 bp = Blueprint("consent", __name__)
+
+UK_TIME = ZoneInfo("Europe/London")
+
+
+@bp.app_template_filter("uk_datetime")
+def uk_datetime(value: dt.datetime) -> str:
+    """A timestamp in UK time, e.g. ``3 March 2025 at 2:05pm``."""
+    local = value.astimezone(UK_TIME)
+    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{local:%p}".replace(
+        "AM", "am"
+    ).replace("PM", "pm")
+
+
+def _participant_of_current_user() -> Select[tuple[Participant]]:
+    # current_user is already loaded: take it from the identity map, not a join and reload.
+    return (
+        select(Participant)
+        .where(Participant.user_id == current_user.id)
+        .options(lazyload(Participant.user))
+    )
+
+
+def _current_participant() -> Participant:
+    """The signed-in user's registry profile (a participant sees only themself)."""
+    participant = db.session.scalar(_participant_of_current_user())
+    if participant is None:
+        abort(403)
+    return participant
+
+
+def _recruiting_trial_or_404(trial_id: int) -> Trial:
+    trial = db.session.scalar(
+        trial_with_details().where(Trial.id == trial_id, Trial.status.in_(OPEN_FOR_ENROLMENT))
+    )
+    if trial is None:
+        abort(404)
+    return trial
 
 
 @bp.get("/trials/")
 def finder():
-    abort(404)
+    """Trials looking for volunteers, for anyone to browse."""
+    query = (
+        select(Trial)
+        .where(Trial.status.in_(OPEN_FOR_ENROLMENT))
+        .options(
+            selectinload(Trial.organisation),
+            selectinload(Trial.trial_sites).joinedload(TrialSite.site),
+        )
+        .order_by(Trial.id.desc())
+    )
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=100)
+    return render_template("consent/finder.html", page=page)
+
+
+@bp.get("/trials/<int:trial_id>")
+def trial_page(trial_id: int):
+    """One recruiting trial in plain English, with the way in to take part."""
+    trial = _recruiting_trial_or_404(trial_id)
+    existing = None
+    if current_user.is_authenticated and current_user.has_role(Role.PARTICIPANT):
+        participant = db.session.scalar(_participant_of_current_user())
+        if participant is not None:
+            existing = services.latest_consent(db.session, participant.id, trial.id)
+            if existing is not None and existing.kind is not ConsentKind.CONSENT:
+                existing = None
+    return render_template("consent/trial.html", trial=trial, existing=existing)
+
+
+@bp.route("/trials/<int:trial_id>/consent", methods=["GET", "POST"])
+@role_required(Role.PARTICIPANT)
+def sign(trial_id: int):
+    """Read the information sheet, agree to each statement, choose a site and sign."""
+    participant = _current_participant()
+    trial = _recruiting_trial_or_404(trial_id)
+    consent_form = services.current_consent_form(db.session, trial.id)
+    if consent_form is None:
+        raise IllegalTransition("This trial is not ready to take consent yet. Try again later.")
+    if request.method == "GET":
+        existing = services.latest_consent(db.session, participant.id, trial.id)
+        if existing is not None and existing.kind is ConsentKind.CONSENT:
+            # Signing again is refused by the service (409); on GET, show their copy instead.
+            flash("You have already agreed to take part in this trial.", "info")
+            return redirect(url_for("consent.confirmation", consent_id=existing.id))
+    form = build_sign_form(consent_form.statements, trial.approved_sites)
+
+    def page(status: int = 200):
+        return render_template(
+            "consent/sign.html", trial=trial, consent_form=consent_form, form=form
+        ), status
+
+    if not form.validate_on_submit():
+        return page(422 if form.errors else 200)
+    try:
+        consent = services.sign_consent(
+            db.session,
+            participant=participant,
+            trial=trial,
+            site_id=form.site_id.data,
+            answers=form.answers(),
+            typed_name=form.typed_name.data,
+        )
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        form[error.field].errors.append(error.message)
+        return page(422)
+    except IntegrityError:
+        # Only a second submission racing the first (a double click) gets here: the
+        # participant's enrolment in a trial is unique.
+        db.session.rollback()
+        raise IllegalTransition("You have already consented to this trial.") from None
+    return redirect(url_for("consent.confirmation", consent_id=consent.id))
+
+
+@bp.get("/my-trials/consents/<int:consent_id>")
+@role_required(Role.PARTICIPANT)
+def confirmation(consent_id: int):
+    """The participant's own copy of a consent they signed."""
+    participant = _current_participant()
+    consent = db.session.scalar(
+        select(Consent).where(
+            Consent.id == consent_id,
+            Consent.participant_id == participant.id,
+            Consent.kind == ConsentKind.CONSENT,
+        )
+    )
+    if consent is None:
+        abort(404)
+    trial = db.session.get_one(Trial, consent.trial_id)
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.trial_id == consent.trial_id, Enrolment.participant_id == participant.id
+        )
+    )
+    answers = [
+        (statement, bool(consent.answers.get(str(statement.id))))
+        for statement in consent.consent_form.statements
+    ]
+    return render_template(
+        "consent/confirmation.html",
+        consent=consent,
+        trial=trial,
+        enrolment=enrolment,
+        answers=answers,
+    )
 
 
 @bp.get("/my-trials/")
+@role_required(Role.PARTICIPANT)
 def my_trials():
-    abort(404)
+    """The trials the participant has joined, with a link to each consent copy."""
+    participant = _current_participant()
+    rows = db.session.execute(
+        select(Enrolment, Trial.title)
+        .join(Trial, Trial.id == Enrolment.trial_id)
+        .where(Enrolment.participant_id == participant.id)
+        .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+    ).all()
+    consents = db.session.execute(
+        select(Consent.trial_id, Consent.id)
+        .where(Consent.participant_id == participant.id, Consent.kind == ConsentKind.CONSENT)
+        .order_by(Consent.signed_at, Consent.id)
+    ).all()
+    latest_consent_id = {trial_id: consent_id for trial_id, consent_id in consents}
+    return render_template("consent/my_trials.html", rows=rows, latest_consent_id=latest_consent_id)

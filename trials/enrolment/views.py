@@ -1,10 +1,187 @@
-"""Placeholder blueprint, replaced by the real views."""
+"""The researcher's enrolment pages: randomise consented participants and record outcomes.
 
-from flask import Blueprint, abort
+Only research staff reach these pages, and only for participants at their own sites; the
+allocation shown here never reaches company users (they get 403 on every URL).
+"""
 
-bp = Blueprint("enrolment", __name__)
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from livinglab.accounts.roles import Role
+from livinglab.errors import IllegalTransition, InvalidInput
+from livinglab.extensions import db
+from livinglab.security import role_required
+from trials.enrolment import queries
+from trials.enrolment.forms import ObservationForm
+from trials.enrolment.models import Enrolment, EnrolmentStatus
+from trials.enrolment.services import randomise as randomise_enrolment
+from trials.observations.services import RECORDABLE, record_observation
+from trials.permissions import can_run_trial
+from trials.proposals.models import Trial
+from trials.queries import get_trial_or_404
+from trials.states import DATA_OPEN, OPEN_FOR_ENROLMENT
+
+bp = Blueprint("enrolment", __name__, url_prefix="/enrolment")
 
 
-@bp.get("/enrolment/")
+def _format_value(value: float | None) -> str:
+    """An outcome value as typed: ``12.5``, ``120`` (no trailing zeros)."""
+    return "" if value is None else f"{value:g}"
+
+
+bp.add_app_template_filter(_format_value, "outcome_value")
+
+
+def _enrolment_and_trial(enrolment_id: int) -> tuple[Enrolment, Trial]:
+    """The enrolment at one of the user's sites (else 404) and its trial (404/403)."""
+    enrolment = queries.get_site_enrolment_or_404(db.session, enrolment_id, for_user=current_user)
+    trial = get_trial_or_404(enrolment.trial_id, for_user=current_user, action=can_run_trial)
+    return enrolment, trial
+
+
+def _can_randomise(trial: Trial, enrolment: Enrolment) -> bool:
+    return trial.status in OPEN_FOR_ENROLMENT and enrolment.status is EnrolmentStatus.CONSENTED
+
+
+def _can_record(trial: Trial, enrolment: Enrolment) -> bool:
+    return (
+        trial.status in DATA_OPEN
+        and enrolment.status in RECORDABLE
+        and trial.primary_measure is not None
+    )
+
+
+@bp.get("/")
+@role_required(Role.RESEARCHER)
 def index():
-    abort(404)
+    """Trials the researcher runs that are recruiting or in follow-up, with their site counts."""
+    page = db.paginate(
+        queries.query_runnable_trials(current_user),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+    )
+    counts = queries.count_enrolments_by_trial(
+        db.session, [trial.id for trial in page.items], current_user.site_ids
+    )
+    return render_template(
+        "enrolment/index.html", page=page, counts=counts, empty=queries.SiteCounts()
+    )
+
+
+@bp.get("/trials/<int:trial_id>")
+@role_required(Role.RESEARCHER)
+def trial(trial_id: int):
+    """The trial's participants at the researcher's sites: arm, recorded values, actions."""
+    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_run_trial)
+    page = db.paginate(
+        queries.query_site_enrolments(trial.id, current_user.site_ids),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+    )
+    measure = trial.primary_measure
+    values = queries.primary_values(
+        db.session, [e.id for e in page.items], measure.id if measure else None
+    )
+    return render_template(
+        "enrolment/trial.html",
+        trial=trial,
+        measure=measure,
+        page=page,
+        values=values,
+        can_randomise=_can_randomise,
+        can_record=_can_record,
+    )
+
+
+@bp.post("/enrolments/<int:enrolment_id>/randomise")
+@role_required(Role.RESEARCHER)
+def randomise(enrolment_id: int):
+    """Allocate a consented participant to an arm from the concealed list."""
+    enrolment, trial = _enrolment_and_trial(enrolment_id)
+    randomise_enrolment(db.session, enrolment, trial=trial, actor=current_user)
+    db.session.commit()
+    flash(
+        Markup("{code} randomised to {arm}.").format(
+            code=enrolment.participant_code, arm=enrolment.arm.name
+        ),
+        "success",
+    )
+    return redirect(url_for(".trial", trial_id=trial.id))
+
+
+def _record_page(trial: Trial, enrolment: Enrolment, form: ObservationForm, status: int = 200):
+    measure = trial.primary_measure
+    values = queries.primary_values(db.session, [enrolment.id], measure.id if measure else None)
+    page = render_template(
+        "enrolment/record.html",
+        trial=trial,
+        enrolment=enrolment,
+        measure=measure,
+        values=values,
+        form=form,
+    )
+    return page, status
+
+
+@bp.route("/enrolments/<int:enrolment_id>/observations", methods=["GET", "POST"])
+@role_required(Role.RESEARCHER)
+def record(enrolment_id: int):
+    """Record (or correct, with a reason) the primary outcome at one visit."""
+    enrolment, trial = _enrolment_and_trial(enrolment_id)
+    measure = trial.primary_measure
+    if measure is None:
+        abort(404)
+    if trial.status not in DATA_OPEN:
+        raise IllegalTransition("This trial's data are locked; no values can be recorded.")
+    if enrolment.status not in RECORDABLE:
+        raise IllegalTransition(
+            f"Values cannot be recorded for a participant who is {enrolment.status.label.lower()}."
+        )
+    form = ObservationForm(visits=trial.visits)
+    if not form.is_submitted():
+        recorded = queries.primary_values(db.session, [enrolment.id], measure.id)
+        # Suggest the first visit still missing a value that can be recorded now.
+        open_visits = [
+            v
+            for v in trial.visits
+            if v.is_baseline or enrolment.status is not EnrolmentStatus.CONSENTED
+        ]
+        form.visit_id.data = next(
+            (v.id for v in open_visits if (enrolment.id, v.id) not in recorded), None
+        )
+        return _record_page(trial, enrolment, form)
+    if not form.validate():
+        return _record_page(trial, enrolment, form, 422)
+    visit = next(v for v in trial.visits if v.id == form.visit_id.data)
+    reason = (form.reason.data or "").strip() or None
+    try:
+        record_observation(
+            db.session,
+            enrolment,
+            trial=trial,
+            visit=visit,
+            measure=measure,
+            value=form.value.data,
+            actor=current_user,
+            reason=reason,
+        )
+    except InvalidInput as e:
+        # Names come from the proposal: escaped, as the NHS.UK macros print messages raw.
+        field = e.field if e.field in form else "value"
+        form[field].errors.append(escape(e.message))
+        return _record_page(trial, enrolment, form, 422)
+    except IllegalTransition as e:
+        # The states were checked above, so this is a follow-up visit before randomisation.
+        form.visit_id.errors.append(escape(e.message))
+        return _record_page(trial, enrolment, form, 422)
+    db.session.commit()
+    flash(
+        Markup("{measure} at {visit} recorded for {code}.").format(
+            measure=measure.name, visit=visit.name, code=enrolment.participant_code
+        ),
+        "success",
+    )
+    return redirect(url_for(".trial", trial_id=trial.id))
