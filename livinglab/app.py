@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, send_from_directory
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    FileSystemLoader,
+    PackageLoader,
+    select_autoescape,
+)
 
 from livinglab.config import config_class
 from livinglab.extensions import csrf, db, limiter, login_manager, migrate, talisman
@@ -89,6 +95,9 @@ def register_templating(app: Flask) -> None:
     app.jinja_options = {
         **app.jinja_options,
         "undefined": ChainableUndefined,
+        # The NHS.UK macros (.jinja) are written for autoescaping: "text" params are
+        # escaped, "html" params are marked safe. Flask only autoescapes .html by default.
+        "autoescape": select_autoescape(("html", "htm", "xml", "jinja"), default_for_string=True),
         "loader": ChoiceLoader(
             [FileSystemLoader(str(ROOT / "templates")), PackageLoader("nhsuk_frontend_jinja")]
         ),

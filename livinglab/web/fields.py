@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
 from typing import Any
 
 from wtforms import Field, FloatField, IntegerField
@@ -11,6 +11,11 @@ from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
 PARTS = ("day", "month", "year")
+
+#: Plain decimals only: no ``nan``/``inf``, exponents, digit separators or commas (``12,5``
+#: could be a decimal comma or a thousands separator, so it is refused, not guessed).
+DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+WHOLE = re.compile(r"[+-]?\d{1,9}")
 
 
 class DateInputField(Field):
@@ -80,7 +85,8 @@ def date_in_past(message: str | None = None) -> Any:
 class NumberField(FloatField):
     """A decimal number typed into a text box, with a plain-English message when it is not one.
 
-    Unlike ``FloatField`` it refuses ``nan`` and ``inf``, which Python's ``float`` accepts.
+    Unlike ``FloatField`` it refuses ``nan``, ``inf``, exponents and commas, which Python's
+    ``float`` accepts or which are ambiguous (``12,5``).
     """
 
     def __init__(
@@ -93,14 +99,11 @@ class NumberField(FloatField):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
-        try:
-            value = float(valuelist[0].strip().replace(",", ""))
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
+        text = valuelist[0].strip()
+        if not DECIMAL.fullmatch(text):
             self.data = None
             raise ValueError(self.message)
-        self.data = value
+        self.data = float(text)
 
 
 class WholeNumberField(IntegerField):
@@ -116,8 +119,8 @@ class WholeNumberField(IntegerField):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
-        text = valuelist[0].strip().replace(",", "")
-        if not text.lstrip("-").isdigit() or len(text) > 9:
+        text = valuelist[0].strip()
+        if not WHOLE.fullmatch(text):
             self.data = None
             raise ValueError(self.message)
         self.data = int(text)
