@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 
 from livinglab import create_app
@@ -58,9 +58,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     return request.getfixturevalue("postgres_schema")
 
 
+def _forget_signed_in_user(sender: Flask, **extra) -> None:
+    """pytest-flask keeps one app context (and so one ``g``) for the whole test; without
+    this, Flask-Login would reuse the user of an earlier request from another client."""
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="testing")
+    request_started.connect(_forget_signed_in_user, app)
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()
