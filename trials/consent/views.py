@@ -42,9 +42,8 @@ UK_TIME = ZoneInfo("Europe/London")
 def uk_datetime(value: dt.datetime) -> str:
     """A timestamp in UK time, e.g. ``3 March 2025 at 2:05pm``."""
     local = value.astimezone(UK_TIME)
-    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{local:%p}".replace(
-        "AM", "am"
-    ).replace("PM", "pm")
+    hour, suffix = local.hour % 12 or 12, "am" if local.hour < 12 else "pm"
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{suffix}"
 
 
 def _participant_of_current_user() -> Select[tuple[Participant]]:
@@ -139,6 +138,8 @@ def sign(trial_id: int):
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
+        if error.field not in form:
+            raise  # not a field on this page: the app-wide handler shows the message
         form[error.field].errors.append(error.message)
         return page(422)
     except IntegrityError:

@@ -1,0 +1,75 @@
+"""The consent form a participant signs, built per request from the approved version.
+
+Only shape checks live here (a site chosen from the list, a name typed); whether the
+required statements are agreed and the name matches is the consent service's rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from markupsafe import escape
+from wtforms import BooleanField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Length
+
+from trials.consent.models import ConsentStatement
+from trials.proposals.models import TrialSite
+
+
+def statement_field_name(statement: ConsentStatement) -> str:
+    return f"statement_{statement.id}"
+
+
+class SignConsentForm(FlaskForm):
+    """Base class: ``build_sign_form`` adds one checkbox per statement, then site and name."""
+
+    statements: list[ConsentStatement] = []
+
+    def statement_fields(self) -> list[tuple[ConsentStatement, BooleanField]]:
+        return [(s, self[statement_field_name(s)]) for s in self.statements]
+
+    def answers(self) -> dict[int, bool]:
+        """Statement id -> ticked, for every statement on the form."""
+        return {s.id: bool(field.data) for s, field in self.statement_fields()}
+
+
+def _site_label(trial_site: TrialSite) -> str:
+    site = trial_site.site
+    return f"{site.name}, {site.location}" if site.location else site.name
+
+
+def build_sign_form(
+    statements: Iterable[ConsentStatement], sites: Iterable[TrialSite], **kwargs: Any
+) -> SignConsentForm:
+    """A form class made for this consent-form version: fields in the order shown on the page.
+
+    Labels come from staff-entered data, so they are escaped here: the NHS.UK macros print
+    label text as it is given.
+    """
+    statements = list(statements)
+    attrs: dict[str, Any] = {"statements": statements}
+    for statement in statements:
+        # Unticked by default: consent is an active choice, never pre-filled.
+        attrs[statement_field_name(statement)] = BooleanField(escape(statement.text), default=False)
+    attrs["site_id"] = RadioField(
+        "Where would you like to take part?",
+        choices=[SelectChoice(str(ts.site_id), escape(_site_label(ts))) for ts in sites],
+        coerce=int,
+        invalid_value_message="Select where you would like to take part",
+        invalid_choice_message="Select where you would like to take part",
+    )
+    attrs["typed_name"] = StringField(
+        "Your full name",
+        description=(
+            "Type your full name, as it appears on your account. "
+            "This is your signature on the consent form."
+        ),
+        validators=[
+            DataRequired("Type your full name to sign the consent form"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    form_class = type("SignConsentFormForVersion", (SignConsentForm,), attrs)
+    return form_class(**kwargs)
