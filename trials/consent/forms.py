@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from markupsafe import escape
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -43,19 +42,15 @@ def _site_label(trial_site: TrialSite) -> str:
 def build_sign_form(
     statements: Iterable[ConsentStatement], sites: Iterable[TrialSite], **kwargs: Any
 ) -> SignConsentForm:
-    """A form class made for this consent-form version: fields in the order shown on the page.
-
-    Labels come from staff-entered data, so they are escaped here: the NHS.UK macros print
-    label text as it is given.
-    """
+    """A form class made for this consent-form version: fields in the order shown on the page."""
     statements = list(statements)
     attrs: dict[str, Any] = {"statements": statements}
     for statement in statements:
         # Unticked by default: consent is an active choice, never pre-filled.
-        attrs[statement_field_name(statement)] = BooleanField(escape(statement.text), default=False)
+        attrs[statement_field_name(statement)] = BooleanField(statement.text, default=False)
     attrs["site_id"] = RadioField(
         "Where would you like to take part?",
-        choices=[SelectChoice(str(ts.site_id), escape(_site_label(ts))) for ts in sites],
+        choices=[SelectChoice(str(ts.site_id), _site_label(ts)) for ts in sites],
         coerce=int,
         invalid_value_message="Select where you would like to take part",
         invalid_choice_message="Select where you would like to take part",

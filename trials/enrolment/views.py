@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from livinglab.accounts.roles import Role
 from livinglab.errors import IllegalTransition, InvalidInput
@@ -104,9 +103,7 @@ def randomise(enrolment_id: int):
     randomise_enrolment(db.session, enrolment, trial=trial, actor=current_user)
     db.session.commit()
     flash(
-        Markup("{code} randomised to {arm}.").format(
-            code=enrolment.participant_code, arm=enrolment.arm.name
-        ),
+        f"{enrolment.participant_code} randomised to {enrolment.arm.name}.",
         "success",
     )
     return redirect(url_for(".trial", trial_id=trial.id))
@@ -169,19 +166,16 @@ def record(enrolment_id: int):
             reason=reason,
         )
     except InvalidInput as e:
-        # Names come from the proposal: escaped, as the NHS.UK macros print messages raw.
         field = e.field if e.field in form else "value"
-        form[field].errors.append(escape(e.message))
+        form[field].errors.append(e.message)
         return _record_page(trial, enrolment, form, 422)
     except IllegalTransition as e:
         # The states were checked above, so this is a follow-up visit before randomisation.
-        form.visit_id.errors.append(escape(e.message))
+        form.visit_id.errors.append(e.message)
         return _record_page(trial, enrolment, form, 422)
     db.session.commit()
     flash(
-        Markup("{measure} at {visit} recorded for {code}.").format(
-            measure=measure.name, visit=visit.name, code=enrolment.participant_code
-        ),
+        f"{measure.name} at {visit.name} recorded for {enrolment.participant_code}.",
         "success",
     )
     return redirect(url_for(".trial", trial_id=trial.id))
