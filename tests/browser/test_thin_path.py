@@ -84,6 +84,61 @@ def researcher_approves(page: Page, live_url: str) -> None:
     sign_out(page, live_url)
 
 
+def participant_consents(page: Page, live_url: str) -> str:
+    """participant@demo.test finds the new trial, consents and keeps the reference number."""
+    sign_in(page, live_url, "participant@demo.test")
+    page.goto(f"{live_url}/trials/")
+    page.get_by_role("link", name=TITLE).click()
+    page.get_by_role("button", name="Take part").click()
+    statements = page.locator("input[type=checkbox]")
+    assert statements.count() >= 5
+    assert not any(statements.nth(i).is_checked() for i in range(statements.count()))
+    page.get_by_role("button", name="Sign and agree to take part").click()  # nothing ticked
+    expect(page.get_by_role("alert")).to_contain_text("You must agree to this statement")
+    for i in range(statements.count()):
+        statements.nth(i).check()
+    page.get_by_label("Wessex Fields hub").check()
+    page.get_by_label("Your full name").fill("Pat Participant")
+    page.get_by_role("button", name="Sign and agree to take part").click()
+    reference = page.locator("#consent-reference").inner_text()
+    assert re.fullmatch(r"DLL-[0-9A-F]{8}", reference)
+    page.get_by_role("link", name="My trials").first.click()
+    expect(page.locator("main")).to_contain_text(TITLE)
+    sign_out(page, live_url)
+    return reference
+
+
+def researcher_randomises_and_records(page: Page, live_url: str) -> None:
+    """researcher@demo.test randomises Pat and records the baseline Timed Up and Go."""
+    sign_in(page, live_url, "researcher@demo.test")
+    page.get_by_role("link", name="Enrolment").first.click()
+    page.get_by_role("link", name=TITLE).click()
+    row = page.get_by_role("row").filter(has_text="Pat Participant")
+    row.get_by_role("button", name=re.compile("Randomise")).click()
+    expect(page.get_by_text(re.compile(r"randomised to (Usual care|SafeStep)"))).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Pat Participant")
+    row.get_by_role("link", name=re.compile("Record values")).click()
+    page.get_by_label("Baseline").check()
+    page.get_by_label("Timed Up and Go (seconds)").fill("abc")
+    page.get_by_role("button", name="Save value").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the value as a number, like 12.5")
+    page.get_by_label("Baseline").check()
+    page.get_by_label("Timed Up and Go (seconds)").fill("14.2")
+    page.get_by_role("button", name="Save value").click()
+    expect(page.get_by_text(re.compile("Timed Up and Go at Baseline recorded"))).to_be_visible()
+    sign_out(page, live_url)
+
+
+def company_sees_only_counts(page: Page, live_url: str, proposal_url: str) -> None:
+    sign_in(page, live_url, "company@demo.test")
+    page.goto(proposal_url)
+    main = page.locator("main").inner_text()
+    assert "Pat Participant" not in main
+    assert not re.search(r"\b(WFH|DOR)-[0-9A-F]{6}\b", main)
+    expect(page.get_by_role("table")).to_contain_text("Wessex Fields hub")
+    sign_out(page, live_url)
+
+
 STRIDESENSE = "StrideSense: home strength and balance for people aged 65 and over"
 
 
@@ -137,6 +192,9 @@ def test_each_demo_account_walks_its_part_of_the_path(page: Page, live_url, serv
     assert re.search(r"/proposals/\d+$", proposal_url)
     other_company_is_refused(page, live_url, proposal_url)
     researcher_approves(page, live_url)
+    participant_consents(page, live_url)
+    researcher_randomises_and_records(page, live_url)
+    company_sees_only_counts(page, live_url, proposal_url)
     evaluator_decides(page, live_url)
     company_reads_the_decision(page, live_url)
     admin_reads_the_audit_trail(page, live_url)

@@ -1,7 +1,8 @@
 """The consent form a participant signs, built per request from the approved version.
 
-Only shape checks live here (a site chosen from the list, a name typed); whether the
-required statements are agreed and the name matches is the consent service's rule.
+Shape checks live here (a site chosen from the list, a name typed, each required statement
+ticked, so every problem shows at once); the consent service enforces the same rules and
+checks the typed name against the account.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from wtforms.validators import DataRequired, Length
 
 from trials.consent.models import ConsentStatement
 from trials.proposals.models import TrialSite
+
+#: The consent service refuses with the same words.
+REQUIRED_STATEMENT = "You must agree to this statement to take part"
 
 
 def statement_field_name(statement: ConsentStatement) -> str:
@@ -32,6 +36,14 @@ class SignConsentForm(FlaskForm):
     def answers(self) -> dict[int, bool]:
         """Statement id -> ticked, for every statement on the form."""
         return {s.id: bool(field.data) for s, field in self.statement_fields()}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for statement, field in self.statement_fields():
+            if statement.is_required and not field.data:
+                field.errors.append(REQUIRED_STATEMENT)
+                valid = False
+        return valid
 
 
 def _site_label(trial_site: TrialSite) -> str:
