@@ -219,3 +219,24 @@ def reload_trial(session: Session, trial_id: int) -> Trial:
     return session.scalars(
         trial_with_details().where(Trial.id == trial_id).execution_options(populate_existing=True)
     ).one()
+
+
+def proposal_form_data(product_id: int, **changes: str) -> dict[str, str]:
+    """What a company types into the proposal form: a valid two-site 1:1 trial."""
+    return {
+        "product_id": str(product_id),
+        "title": "StepRight falls trial",
+        "summary": "We want to find out whether the insole helps people stay steady.",
+        "control_arm": "Usual care",
+        "intervention_arm": "StepRight",
+        "outcome_name": "Timed Up and Go",
+        "outcome_unit": "seconds",
+        "outcome_min": "3",
+        "outcome_max": "120",
+        "outcome_mid": "1.5",
+        "lower_is_better": "yes",
+        "follow_up_days": "84",
+        "target_wfh": "40",
+        "target_dor": "",
+        **changes,
+    }

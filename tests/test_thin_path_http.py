@@ -55,22 +55,14 @@ def company_proposes(app: Flask, world) -> int:
     response = ok(
         company.post(
             "/proposals/new",
-            data={
-                "product_id": product_id,
-                "title": "SafeStep falls trial",
-                "summary": "We want to find out whether SafeStep helps people walk steadily.",
-                "control_arm": "Usual care",
-                "intervention_arm": "SafeStep",
-                "outcome_name": "Timed Up and Go",
-                "outcome_unit": "seconds",
-                "outcome_min": "3",
-                "outcome_max": "120",
-                "outcome_mid": "1.5",
-                "lower_is_better": "yes",
-                "follow_up_days": "84",
-                "target_wfh": "10",
-                "target_dor": "10",
-            },
+            data=factories.proposal_form_data(
+                product_id,
+                title="SafeStep falls trial",
+                summary="We want to find out whether SafeStep helps people walk steadily.",
+                intervention_arm="SafeStep",
+                target_wfh="10",
+                target_dor="10",
+            ),
         )
     )
     trial_id = int(response.headers["Location"].rsplit("/", 1)[1])

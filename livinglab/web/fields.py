@@ -82,45 +82,41 @@ def date_in_past(message: str | None = None) -> Any:
     return check
 
 
-class NumberField(FloatField):
-    """A decimal number typed into a text box, with a plain-English message when it is not one.
+class _TypedNumber:
+    """A number typed into a text box; text that is not one gets the field's own message."""
+
+    pattern: re.Pattern[str]
+    convert: type
+
+    def __init__(
+        self, label: str | None = None, validators: Any = None, *, message: str, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)  # type: ignore[call-arg]
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        if not self.pattern.fullmatch(text):
+            raise ValueError(self.message)
+        self.data = self.convert(text)
+
+
+class NumberField(_TypedNumber, FloatField):
+    """A decimal number, like 12.5.
 
     Unlike ``FloatField`` it refuses ``nan``, ``inf``, exponents and commas, which Python's
     ``float`` accepts or which are ambiguous (``12,5``).
     """
 
-    def __init__(
-        self, label: str | None = None, validators: Any = None, *, message: str, **kwargs: Any
-    ) -> None:
-        super().__init__(label, validators, **kwargs)
-        self.message = message
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = valuelist[0].strip()
-        if not DECIMAL.fullmatch(text):
-            self.data = None
-            raise ValueError(self.message)
-        self.data = float(text)
+    pattern = DECIMAL
+    convert = float
 
 
-class WholeNumberField(IntegerField):
-    """A whole number typed into a text box, with a plain-English message when it is not one."""
+class WholeNumberField(_TypedNumber, IntegerField):
+    """A whole number of up to nine digits, like 60."""
 
-    def __init__(
-        self, label: str | None = None, validators: Any = None, *, message: str, **kwargs: Any
-    ) -> None:
-        super().__init__(label, validators, **kwargs)
-        self.message = message
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = valuelist[0].strip()
-        if not WHOLE.fullmatch(text):
-            self.data = None
-            raise ValueError(self.message)
-        self.data = int(text)
+    pattern = WHOLE
+    convert = int

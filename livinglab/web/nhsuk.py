@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, url_for
 from wtforms import Field, Form
 from wtforms.fields import (
     BooleanField,
@@ -110,5 +110,13 @@ def error_list(form: Form) -> list[dict[str, str]]:
     return entries
 
 
+def page_url(number: int) -> str:
+    """This page's URL with ``page=number``, keeping its path values and query filters."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+    return url_for(request.endpoint or "web.home", **args)
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.globals.update(nhsuk_field_params=field_params, nhsuk_error_list=error_list)
+    app.jinja_env.globals.update(
+        nhsuk_field_params=field_params, nhsuk_error_list=error_list, page_url=page_url
+    )

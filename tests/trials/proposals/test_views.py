@@ -12,25 +12,7 @@ from trials.proposals.models import Trial
 from trials.review.services import request_changes
 from trials.states import TrialStatus
 
-
-def valid(product_id: int, **changes) -> dict:
-    return {
-        "product_id": str(product_id),
-        "title": "StepRight falls trial",
-        "summary": "We want to find out whether the insole helps people stay steady.",
-        "control_arm": "Usual care",
-        "intervention_arm": "StepRight",
-        "outcome_name": "Timed Up and Go",
-        "outcome_unit": "seconds",
-        "outcome_min": "3",
-        "outcome_max": "120",
-        "outcome_mid": "1.5",
-        "lower_is_better": "yes",
-        "follow_up_days": "84",
-        "target_wfh": "40",
-        "target_dor": "",
-        **changes,
-    }
+valid = factories.proposal_form_data
 
 
 def trials(session) -> int:
