@@ -31,18 +31,30 @@ def _postgres_or_skip() -> str:
     return POSTGRES_URL
 
 
+def schema_url(base: str, schema: str) -> str:
+    """``base`` with every connection's search path set to ``schema``."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(scope="session")
 def postgres_schema() -> Iterator[str]:
-    """Create the schema once per session on the PostgreSQL test database."""
-    url = _postgres_or_skip()
+    """A fresh schema for this session (one per pytest-xdist worker) on the test database."""
+    base = _postgres_or_skip()
+    schema = f"tests_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    engine = sa.create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = schema_url(base, schema)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url}, env="testing")
     with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
         db.create_all()
         db.engine.dispose()
     yield url
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
 
 
 def _truncate_all() -> None:

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 
 from livinglab import create_app
 from livinglab.extensions import db
-from tests.conftest import _postgres_or_skip
+from tests.conftest import _postgres_or_skip, schema_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,8 +27,7 @@ def empty_database(request, tmp_path) -> Iterator[str]:
     engine = sa.create_engine(base)
     with engine.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    yield schema_url(base, schema)
     with engine.begin() as connection:
         connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     engine.dispose()
