@@ -96,6 +96,7 @@ def participant_consents(page: Page, live_url: str) -> str:
     page.goto(f"{live_url}/trials/")
     page.get_by_role("link", name=TITLE).click()
     page.get_by_role("button", name="Take part").click()
+    expect(page.get_by_role("heading", name="Consent form", level=1)).to_be_visible()
     statements = page.locator("input[type=checkbox]")
     assert statements.count() >= 5
     assert not any(statements.nth(i).is_checked() for i in range(statements.count()))
