@@ -34,6 +34,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
 test: lint
+	bash scripts/system_deps.sh
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed

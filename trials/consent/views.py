@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from livinglab.extensions import db
 from livinglab.participants.models import Participant
 from livinglab.security import role_required
 from trials.consent import services
+from trials.consent.copy import consent_copy_pdf
 from trials.consent.forms import build_sign_form
 from trials.consent.models import Consent, ConsentKind
 from trials.enrolment.models import Enrolment
@@ -150,10 +152,8 @@ def sign(trial_id: int):
     return redirect(url_for("consent.confirmation", consent_id=consent.id))
 
 
-@bp.get("/my-trials/consents/<int:consent_id>")
-@role_required(Role.PARTICIPANT)
-def confirmation(consent_id: int):
-    """The participant's own copy of a consent they signed."""
+def _own_consent_copy(consent_id: int) -> dict:
+    """What the participant's copy of their signed consent shows (404 unless it is theirs)."""
     participant = _current_participant()
     consent = db.session.scalar(
         select(Consent).where(
@@ -174,13 +174,28 @@ def confirmation(consent_id: int):
         (statement, bool(consent.answers.get(str(statement.id))))
         for statement in consent.consent_form.statements
     ]
-    return render_template(
-        "consent/confirmation.html",
-        consent=consent,
-        trial=trial,
-        enrolment=enrolment,
-        answers=answers,
+    return {"consent": consent, "trial": trial, "enrolment": enrolment, "answers": answers}
+
+
+@bp.get("/my-trials/consents/<int:consent_id>")
+@role_required(Role.PARTICIPANT)
+def confirmation(consent_id: int):
+    """The participant's own copy of a consent they signed."""
+    return render_template("consent/confirmation.html", **_own_consent_copy(consent_id))
+
+
+@bp.get("/my-trials/consents/<int:consent_id>/copy.pdf")
+@role_required(Role.PARTICIPANT)
+def confirmation_pdf(consent_id: int):
+    """The same copy as a PDF to keep: version, information sheet, answers, time signed."""
+    copy = _own_consent_copy(consent_id)
+    response = make_response(consent_copy_pdf(**copy))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="consent-{copy["consent"].reference}.pdf"'
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/my-trials/")
