@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from livinglab.sites.models import Site
+from trials.consent.models import Consent, WithdrawalScope
 from trials.enrolment.models import Enrolment
 from trials.observations.models import Observation
 from trials.proposals.models import Arm, Measure, Trial, TrialVisit
@@ -22,7 +23,21 @@ def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
 
     Only the trial participant code identifies a row: no name, email, date of birth or
     postcode ever enters the frame. One SQL query, whatever the trial size.
+
+    A participant whose latest consent record is a withdrawal that stopped the use of
+    their data is left out entirely; one who only stopped taking part keeps their data.
     """
+    latest_scope = (
+        select(Consent.withdrawal_scope)
+        .where(
+            Consent.participant_id == Enrolment.participant_id,
+            Consent.trial_id == Enrolment.trial_id,
+        )
+        .order_by(Consent.signed_at.desc(), Consent.id.desc())
+        .limit(1)
+        .correlate(Enrolment)
+        .scalar_subquery()
+    )
     grid = (
         select(
             Enrolment.participant_code.label("participant"),
@@ -43,7 +58,11 @@ def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
             & (Observation.visit_id == TrialVisit.id)
             & (Observation.measure_id == Measure.id),
         )
-        .where(Enrolment.trial_id == trial.id, Enrolment.arm_id.is_not(None))
+        .where(
+            Enrolment.trial_id == trial.id,
+            Enrolment.arm_id.is_not(None),
+            or_(latest_scope.is_(None), latest_scope != WithdrawalScope.STOP_DATA_USE),
+        )
         .order_by(Enrolment.participant_code, TrialVisit.day_offset, Measure.name)
     )
     rows = session.execute(grid).all()

@@ -9,6 +9,13 @@ from livinglab.extensions import db
 
 
 def register(app: Flask) -> None:
+    from livinglab.participants.cli import register as register_registry_commands
+
+    register_registry_commands(app)
+    from livinglab.mail.cli import send_mail
+
+    app.cli.add_command(send_mail)
+
     @app.cli.command("demo")
     def demo() -> None:
         """Load the demo Living Lab into an empty database (running it again changes nothing)."""

@@ -48,6 +48,20 @@ class BaseConfig:
     DEMO_ACCOUNTS_VISIBLE = False
     PAGE_SIZE = 25
 
+    #: Outgoing mail. Without MAIL_SERVER nothing is sent: messages wait in the outbox.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER")
+    #: Show stored messages at /dev/outbox so testers can follow their links.
+    MAIL_OUTBOX_VISIBLE = False
+    EMAIL_VERIFICATION_MAX_AGE = timedelta(days=7)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    #: Password reset requests allowed per client address and per email address.
+    PASSWORD_RESET_REQUEST_LIMIT = "5 per hour"  # noqa: S105 - a rate, not a password
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse to start without the settings production needs."""
@@ -69,6 +83,7 @@ class DevelopmentConfig(BaseConfig):
     REMEMBER_COOKIE_SECURE = False
     FORCE_HTTPS = False
     DEMO_ACCOUNTS_VISIBLE = True
+    MAIL_OUTBOX_VISIBLE = True
 
 
 class TestingConfig(BaseConfig):
@@ -78,6 +93,8 @@ class TestingConfig(BaseConfig):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    #: Never reach a real mail server from the test suite, whatever the environment says.
+    MAIL_SERVER = None
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     FORCE_HTTPS = False

@@ -15,12 +15,14 @@ from livinglab.accounts.models import User
 from livinglab.accounts.roles import Role
 from livinglab.accounts.services import create_user, get_user_by_email
 from livinglab.organisations.models import Organisation
+from livinglab.participants.deprivation import DEPRIVATION_SAMPLE, load_deprivation_csv
 from livinglab.participants.models import Participant, Sex
+from livinglab.participants.reference_data import ensure_reference_data
 from livinglab.participants.services import register_participant
 from livinglab.products.models import ProductCategory
 from livinglab.products.services import register_product
 from livinglab.sites.services import ensure_default_sites
-from trials.consent.services import current_consent_form, sign_consent
+from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
 from trials.observations.services import record_observation
@@ -105,6 +107,8 @@ def load_demo(session: Session) -> bool:
         return False
     rng = random.Random(SEED)
     wfh, dor = ensure_default_sites(session)
+    ensure_reference_data(session)
+    load_deprivation_csv(session, DEPRIVATION_SAMPLE.read_text(encoding="utf-8"), None)
     wessex = Organisation(name="Wessex Wearables Ltd", companies_house_number="12345678")
     purbeck = Organisation(name="Purbeck Digital Health Ltd", companies_house_number="SC123456")
     session.add_all([wessex, purbeck])
@@ -231,6 +235,7 @@ def _run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int
             site_id=site_id,
             answers={s.id: True for s in form.statements},
             typed_name=participant.user.full_name,
+            comprehension=correct_answers(form),
         )
         enrolment = session.scalar(
             select(Enrolment).where(

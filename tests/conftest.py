@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from livinglab import create_app
 from livinglab.accounts.models import User
 from livinglab.extensions import db
+from livinglab.participants.reference_data import ensure_reference_data
 from livinglab.sites.services import ensure_default_sites
 from tests import factories
 
@@ -84,6 +85,7 @@ def app(database_url: str) -> Iterator[Flask]:
         if database_url.startswith("sqlite"):
             db.create_all()
         ensure_default_sites(db.session)
+        ensure_reference_data(db.session)
         db.session.commit()
     yield app
     with app.app_context():

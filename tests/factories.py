@@ -18,7 +18,7 @@ from livinglab.participants.services import register_participant
 from livinglab.products.models import Product, ProductCategory
 from livinglab.products.services import register_product
 from livinglab.sites.models import Site
-from trials.consent.services import current_consent_form, sign_consent
+from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
 from trials.proposals.models import Trial
@@ -196,6 +196,7 @@ def consent(
         site_id=site(session, site_code).id,
         answers={s.id: True for s in form.statements},
         typed_name=participant.user.full_name,
+        comprehension=correct_answers(form),
     )
     return session.scalars(
         select(Enrolment).where(
@@ -240,3 +241,20 @@ def proposal_form_data(product_id: int, **changes: str) -> dict[str, str]:
         "target_dor": "",
         **changes,
     }
+
+
+def consent_form_data(
+    session: Session, trial_id: int, site_id: int, typed_name: str, /, **overrides: str | None
+) -> dict[str, str]:
+    """A complete, confirmed consent as posted from "check your answers": every statement
+    ticked, every question answered right, a site and the typed name. ``None`` drops a key."""
+    form = current_consent_form(session, trial_id)
+    data: dict[str, str | None] = {
+        f"statement_{s.id}": "y" for s in (form.statements if form else [])
+    }
+    data |= {
+        f"question_{question_id}": str(option)
+        for question_id, option in (correct_answers(form) if form else {}).items()
+    }
+    data |= {"site_id": str(site_id), "typed_name": typed_name, "confirmed": "yes", **overrides}
+    return {key: value for key, value in data.items() if value is not None}

@@ -18,7 +18,6 @@ from livinglab.audit.models import AuditEvent
 from livinglab.participants.models import Participant
 from tests import factories
 from tests.pages import text_of
-from trials.consent.services import current_consent_form
 from trials.enrolment.models import Enrolment
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
@@ -99,6 +98,7 @@ def resident_joins_and_consents(app: Flask, session, trial_id: int, n: int) -> N
                 "date_of_birth-year": str(1940 + n),
                 "sex": "female",
                 "postcode": "DT1 1AA" if n % 2 else "BH8 8DL",
+                "contact_method": "email",
                 "registry_opt_in": "y",
             },
         )
@@ -106,16 +106,11 @@ def resident_joins_and_consents(app: Flask, session, trial_id: int, n: int) -> N
     assert "SafeStep falls trial" in text_of(resident.get("/trials/"))
     ok(resident.get(f"/trials/{trial_id}"), 200)
     ok(resident.get(f"/trials/{trial_id}/consent"), 200)
-    form = current_consent_form(session, trial_id)
     site = factories.site(session, "DOR" if n % 2 else "WFH")
     response = ok(
         resident.post(
             f"/trials/{trial_id}/consent",
-            data={
-                **{f"statement_{s.id}": "y" for s in form.statements},
-                "site_id": str(site.id),
-                "typed_name": f"Resident Number{n}",
-            },
+            data=factories.consent_form_data(session, trial_id, site.id, f"Resident Number{n}"),
         )
     )
     confirmation = text_of(resident.get(response.headers["Location"]))

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    #: When the user followed the link sent to their email address; ``None`` until then.
+    email_verified_at: Mapped[dt.datetime | None]
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")

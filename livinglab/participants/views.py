@@ -6,10 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 from sqlalchemy.exc import IntegrityError
 
+from livinglab.accounts.tokens import send_verification_email
 from livinglab.errors import InvalidInput
 from livinglab.extensions import db
 from livinglab.participants import services
 from livinglab.participants.forms import RegistrationForm
+from livinglab.participants.queries import condition_choices
 
 bp = Blueprint("participants", __name__)
 
@@ -20,6 +22,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     form = RegistrationForm()
+    form.conditions.choices = condition_choices(db.session)
     if not form.validate_on_submit():
         status = 422 if form.errors else 200
         return render_template("participants/register.html", form=form), status
@@ -33,7 +36,9 @@ def register():
             sex=form.sex.data,
             postcode=form.postcode.data,
             registry_opt_in=form.registry_opt_in.data,
+            profile=form.registry_profile(),
         )
+        send_verification_email(db.session, participant.user)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -45,5 +50,9 @@ def register():
         form.email.errors.append("An account with this email address already exists")
         return render_template("participants/register.html", form=form), 422
     login_user(participant.user)
-    flash("You have joined the Dorset Living Lab volunteer registry.", "success")
+    flash(
+        "You have joined the Dorset Living Lab volunteer registry. We have sent you an email: "
+        "select the link in it to confirm your email address.",
+        "success",
+    )
     return redirect(url_for("consent.finder"))

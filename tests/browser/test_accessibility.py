@@ -38,7 +38,7 @@ PAGES: dict[str | None, list[str]] = {
 EMPTY_FORMS: dict[str | None, list[tuple[str, str]]] = {
     None: [("/register", "Join the registry"), ("/login", "Sign in")],
     "company@demo.test": [("/proposals/new", "Save draft"), ("/products/new", "Register product")],
-    "participant@demo.test": [("/trials/2/consent", "Sign and agree to take part")],
+    "participant@demo.test": [("/trials/2/consent", "Continue")],
 }
 
 

@@ -100,12 +100,22 @@ def participant_consents(page: Page, live_url: str) -> str:
     statements = page.locator("input[type=checkbox]")
     assert statements.count() >= 5
     assert not any(statements.nth(i).is_checked() for i in range(statements.count()))
-    page.get_by_role("button", name="Sign and agree to take part").click()  # nothing ticked
+    page.get_by_role("button", name="Continue").click()  # nothing ticked or answered
     expect(page.get_by_role("alert")).to_contain_text("You must agree to this statement")
     for i in range(statements.count()):
         statements.nth(i).check()
+    page.get_by_label("No, not once I have started").check()  # a wrong answer
+    page.get_by_label("It is decided at random").check()
+    page.get_by_role(
+        "group", name="Will the company that makes the product see your name?"
+    ).get_by_label("No").check()
     page.get_by_label("Wessex Fields hub").check()
     page.get_by_label("Your full name").fill("Pat Participant")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("You can stop at any time")
+    page.get_by_label("Yes, at any time and without giving a reason").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before you sign")
     page.get_by_role("button", name="Sign and agree to take part").click()
     reference = page.locator("#consent-reference").inner_text()
     assert re.fullmatch(r"DLL-[0-9A-F]{8}", reference)

@@ -39,6 +39,7 @@ def valid_data(**overrides: str) -> dict[str, str]:
         "date_of_birth-year": "1964",
         "sex": "female",
         "postcode": "bh8  8dl",
+        "contact_method": "email",
         "registry_opt_in": "y",
     }
     data.update(overrides)
@@ -217,6 +218,7 @@ def test_everything_missing_lists_every_problem(client, session):
         "Enter your date of birth",
         "Select your sex, or prefer not to say",
         "Enter your postcode",
+        "Select how you would like us to contact you",
     ):
         assert message in page
     assert count(session, Participant) == 0

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length
 
-from trials.consent.models import ConsentStatement
+from trials.consent.models import ComprehensionQuestion, ConsentForm, ConsentStatement
+from trials.consent.services import wrong_answer_message
 from trials.proposals.models import TrialSite
 
 #: The consent service refuses with the same words.
@@ -25,13 +26,28 @@ def statement_field_name(statement: ConsentStatement) -> str:
     return f"statement_{statement.id}"
 
 
+def question_field_name(question: ComprehensionQuestion) -> str:
+    return f"question_{question.id}"
+
+
 class SignConsentForm(FlaskForm):
     """Base class: ``build_sign_form`` adds one checkbox per statement, then site and name."""
 
     statements: list[ConsentStatement] = []
+    questions: list[ComprehensionQuestion] = []
+
+    #: "yes" once the participant has seen the check-your-answers page and confirms.
+    confirmed = HiddenField()
 
     def statement_fields(self) -> list[tuple[ConsentStatement, BooleanField]]:
         return [(s, self[statement_field_name(s)]) for s in self.statements]
+
+    def question_fields(self) -> list[tuple[ComprehensionQuestion, RadioField]]:
+        return [(q, self[question_field_name(q)]) for q in self.questions]
+
+    def comprehension(self) -> dict[int, int]:
+        """Question id -> the option chosen, for the questions answered."""
+        return {q.id: field.data for q, field in self.question_fields() if field.data is not None}
 
     def answers(self) -> dict[int, bool]:
         """Statement id -> ticked, for every statement on the form."""
@@ -43,6 +59,10 @@ class SignConsentForm(FlaskForm):
             if statement.is_required and not field.data:
                 field.errors.append(REQUIRED_STATEMENT)
                 valid = False
+        for question, field in self.question_fields():
+            if field.data is not None and field.data != question.correct_option:
+                field.errors.append(wrong_answer_message(question))
+                valid = False
         return valid
 
 
@@ -52,14 +72,23 @@ def _site_label(trial_site: TrialSite) -> str:
 
 
 def build_sign_form(
-    statements: Iterable[ConsentStatement], sites: Iterable[TrialSite], **kwargs: Any
+    consent_form: ConsentForm, sites: Iterable[TrialSite], **kwargs: Any
 ) -> SignConsentForm:
     """A form class made for this consent-form version: fields in the order shown on the page."""
-    statements = list(statements)
-    attrs: dict[str, Any] = {"statements": statements}
+    statements = list(consent_form.statements)
+    questions = list(consent_form.questions)
+    attrs: dict[str, Any] = {"statements": statements, "questions": questions}
     for statement in statements:
         # Unticked by default: consent is an active choice, never pre-filled.
         attrs[statement_field_name(statement)] = BooleanField(statement.text, default=False)
+    for question in questions:
+        attrs[question_field_name(question)] = RadioField(
+            question.text,
+            choices=[SelectChoice(str(i), text) for i, text in enumerate(question.options)],
+            coerce=int,
+            invalid_value_message="Select an answer",
+            invalid_choice_message="Select an answer",
+        )
     attrs["site_id"] = RadioField(
         "Where would you like to take part?",
         choices=[SelectChoice(str(ts.site_id), _site_label(ts)) for ts in sites],

@@ -39,6 +39,9 @@ class ConsentForm(db.Model):
     statements: Mapped[list[ConsentStatement]] = relationship(
         cascade="all, delete-orphan", order_by="ConsentStatement.position", lazy="selectin"
     )
+    questions: Mapped[list[ComprehensionQuestion]] = relationship(
+        cascade="all, delete-orphan", order_by="ComprehensionQuestion.position", lazy="selectin"
+    )
 
 
 class ConsentStatement(db.Model):
@@ -54,9 +57,37 @@ class ConsentStatement(db.Model):
     is_required: Mapped[bool] = mapped_column(default=True)
 
 
+class ComprehensionQuestion(db.Model):
+    """A check that the participant understood a key point before they can consent."""
+
+    __tablename__ = "comprehension_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_form_id: Mapped[int] = mapped_column(
+        ForeignKey("consent_forms.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    #: The answers offered, in order.
+    options: Mapped[list[str]] = mapped_column(JSON)
+    #: Index into ``options`` of the right answer.
+    correct_option: Mapped[int]
+    #: Shown when the answer is wrong, so the participant learns the point.
+    explanation: Mapped[str] = mapped_column(Text)
+
+
 class ConsentKind(enum.StrEnum):
     CONSENT = "consent"
     WITHDRAWAL = "withdrawal"
+
+
+class WithdrawalScope(enum.StrEnum):
+    """What a participant stops when they withdraw from a trial."""
+
+    #: No more visits or data collection; the data collected so far are still used.
+    STOP_TAKING_PART = "stop_taking_part"
+    #: As above, and their data are left out of the analysis (only before the data lock).
+    STOP_DATA_USE = "stop_data_use"
 
 
 class Consent(db.Model):
@@ -77,6 +108,12 @@ class Consent(db.Model):
     typed_name: Mapped[str] = mapped_column(String(200))
     #: Server time of signing.
     signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Question id (as text) -> the option chosen; all were right, or there was no consent.
+    comprehension_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Set on withdrawal rows only: what the participant chose to stop.
+    withdrawal_scope: Mapped[WithdrawalScope | None] = mapped_column(
+        enum_column(WithdrawalScope, 20)
+    )
 
     consent_form: Mapped[ConsentForm] = relationship(lazy="joined")
 

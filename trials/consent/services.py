@@ -14,6 +14,7 @@ from livinglab.db import utcnow
 from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
 from livinglab.participants.models import Participant
 from trials.consent.models import (
+    ComprehensionQuestion,
     Consent,
     ConsentForm,
     ConsentFormStatus,
@@ -37,6 +38,36 @@ STANDARD_STATEMENTS = (
         True,
     ),
     ("I agree to take part in this trial.", True),
+    ("I agree that the Living Lab may contact me about future studies.", False),
+    (
+        "I agree that my information, without my name, may be used in future research "
+        "approved by a research ethics committee.",
+        False,
+    ),
+)
+
+#: (question, options, index of the right option, explanation shown when wrong).
+STANDARD_QUESTIONS = (
+    (
+        "Can you stop taking part at any time?",
+        ["Yes, at any time and without giving a reason", "No, not once I have started"],
+        0,
+        "You can stop at any time without giving a reason, and your NHS care will not be affected.",
+    ),
+    (
+        "Who decides which group you are in?",
+        ["I choose my group", "The research team chooses", "It is decided at random"],
+        2,
+        "Groups are decided at random by a computer, so that they can be compared fairly. "
+        "Nobody chooses.",
+    ),
+    (
+        "Will the company that makes the product see your name?",
+        ["Yes", "No"],
+        1,
+        "The company never sees your name or contact details; it only sees results for "
+        "groups of people.",
+    ),
 )
 
 
@@ -60,6 +91,12 @@ def default_consent_form(session: Session, trial: Trial) -> ConsentForm:
         statements=[
             ConsentStatement(position=i, text=text, is_required=required)
             for i, (text, required) in enumerate(STANDARD_STATEMENTS, start=1)
+        ],
+        questions=[
+            ComprehensionQuestion(
+                position=i, text=text, options=options, correct_option=right, explanation=why
+            )
+            for i, (text, options, right, why) in enumerate(STANDARD_QUESTIONS, start=1)
         ],
     )
     session.add(form)
@@ -152,6 +189,15 @@ def require_current_consent(session: Session, participant_id: int, trial_id: int
     return latest
 
 
+def wrong_answer_message(question: ComprehensionQuestion) -> str:
+    return f"That is not right. {question.explanation}"
+
+
+def correct_answers(form: ConsentForm) -> dict[int, int]:
+    """Question id -> the right option: for the demo data and tests."""
+    return {question.id: question.correct_option for question in form.questions}
+
+
 def _normalise_name(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 
@@ -168,16 +214,19 @@ def sign_consent(
     site_id: int,
     answers: dict[int, bool],
     typed_name: str,
+    comprehension: dict[int, int] | None = None,
 ) -> Consent:
     """Record the participant's consent to the trial's current form and enrol them.
 
     Args:
         answers: statement id -> agreed, for every statement on the form.
+        comprehension: question id -> option chosen; every question must be answered right.
         typed_name: the full name the participant typed as their signature.
 
     Raises:
         IllegalTransition: the trial is not recruiting, or the participant already consented.
-        InvalidInput: ``site_id``, ``statement_<id>`` or ``typed_name`` is wrong.
+        InvalidInput: ``site_id``, ``statement_<id>``, ``question_<id>`` or ``typed_name``
+            is wrong.
     """
     # Imported here: enrolment services call back into this module for the consent guard.
     from trials.enrolment.services import create_enrolment
@@ -205,6 +254,10 @@ def sign_consent(
                 f"statement_{statement.id}",
                 "You must agree to this statement to take part",
             )
+    chosen = comprehension or {}
+    for question in form.questions:
+        if chosen.get(question.id) != question.correct_option:
+            raise InvalidInput(f"question_{question.id}", wrong_answer_message(question))
     if _normalise_name(typed_name) != _normalise_name(participant.user.full_name):
         raise InvalidInput(
             "typed_name", "Type your full name exactly as it appears on your account"
@@ -218,6 +271,7 @@ def sign_consent(
         answers={str(s.id): bool(answers.get(s.id)) for s in form.statements},
         typed_name=typed_name.strip(),
         signed_at=utcnow(),
+        comprehension_answers={str(q.id): chosen[q.id] for q in form.questions} or None,
     )
     session.add(consent)
     session.flush()

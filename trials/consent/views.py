@@ -30,6 +30,7 @@ from trials.consent import services
 from trials.consent.copy import consent_copy_pdf
 from trials.consent.forms import build_sign_form
 from trials.consent.models import Consent, ConsentKind
+from trials.consent.withdrawal import latest_withdrawals
 from trials.enrolment.models import Enrolment
 from trials.proposals.models import Trial, TrialSite
 from trials.queries import trial_with_details
@@ -119,15 +120,17 @@ def sign(trial_id: int):
             # Signing again is refused by the service (409); on GET, show their copy instead.
             flash("You have already agreed to take part in this trial.", "info")
             return redirect(url_for("consent.confirmation", consent_id=existing.id))
-    form = build_sign_form(consent_form.statements, trial.approved_sites)
+    form = build_sign_form(consent_form, trial.approved_sites)
 
-    def page(status: int = 200):
-        return render_template(
-            "consent/sign.html", trial=trial, consent_form=consent_form, form=form
-        ), status
+    def page(status: int = 200, template: str = "consent/sign.html"):
+        return render_template(template, trial=trial, consent_form=consent_form, form=form), status
 
+    if request.method == "POST" and request.form.get("change"):
+        return page()  # back from "check your answers", with the answers kept
     if not form.validate_on_submit():
         return page(422 if form.errors else 200)
+    if form.confirmed.data != "yes":
+        return page(template="consent/check.html")
     try:
         consent = services.sign_consent(
             db.session,
@@ -136,6 +139,7 @@ def sign(trial_id: int):
             site_id=form.site_id.data,
             answers=form.answers(),
             typed_name=form.typed_name.data,
+            comprehension=form.comprehension(),
         )
         db.session.commit()
     except InvalidInput as error:
@@ -215,4 +219,9 @@ def my_trials():
         .order_by(Consent.signed_at, Consent.id)
     ).all()
     latest_consent_id = {trial_id: consent_id for trial_id, consent_id in consents}
-    return render_template("consent/my_trials.html", rows=rows, latest_consent_id=latest_consent_id)
+    return render_template(
+        "consent/my_trials.html",
+        rows=rows,
+        latest_consent_id=latest_consent_id,
+        withdrawals=latest_withdrawals(db.session, participant.id),
+    )

@@ -39,12 +39,8 @@ def user_for(world: factories.World, who: str):
 
 
 def sign_data(session, trial: Trial, site: int, **overrides) -> dict[str, str | None]:
-    """A complete, valid consent: every statement ticked, a site, the account's name."""
-    form = current_consent_form(session, trial.id)
-    data = {f"statement_{s.id}": "y" for s in (form.statements if form else [])}
-    data.update(site_id=str(site), typed_name="Jo Resident")
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+    """A complete, valid, confirmed consent in the account's name."""
+    return factories.consent_form_data(session, trial.id, site, "Jo Resident", **overrides)
 
 
 @pytest.fixture
@@ -276,8 +272,9 @@ def test_only_sites_approved_for_the_trial_are_offered(client, session, world, p
     trial = factories.make_trial(session, world, status=TrialStatus.RECRUITING, sites=("DOR",))
     session.commit()
     html = client.get(f"/trials/{trial.id}/consent").get_data(as_text=True)
-    assert f'value="{world.dor.id}"' in html
-    assert f'value="{world.wfh.id}"' not in html
+    sites = " ".join(re.findall(r'<input[^>]*name="site_id"[^>]*>', html))
+    assert f'value="{world.dor.id}"' in sites
+    assert f'value="{world.wfh.id}"' not in sites
     response = client.post(
         f"/trials/{trial.id}/consent", data=sign_data(session, trial, world.wfh.id)
     )
@@ -571,3 +568,52 @@ def test_staff_see_the_trial_page_without_the_take_part_button(client, world, lo
 )
 def test_signing_times_are_shown_in_uk_time(moment, shown):
     assert uk_datetime(moment) == shown
+
+
+# Understanding and checking before signing -----------------------------------------
+
+
+def test_valid_answers_lead_to_check_your_answers_before_anything_is_signed(
+    client, session, world, participant_client, trial
+):
+    data = sign_data(session, trial, world.wfh.id, confirmed=None)
+    response = client.post(f"/trials/{trial.id}/consent", data=data)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Check your answers before you sign" in page
+    assert "Signed by (typed name) Jo Resident" in page
+    assert count(session, Consent) == 0
+    changed = client.post(f"/trials/{trial.id}/consent", data={**data, "change": "yes"})
+    assert "Do you agree?" in text_of(changed)
+    assert count(session, Consent) == 0
+    signed = client.post(f"/trials/{trial.id}/consent", data={**data, "confirmed": "yes"})
+    assert signed.status_code == 302
+    consent = session.scalars(select(Consent)).one()
+    form = current_consent_form(session, trial.id)
+    assert consent.comprehension_answers == {str(q.id): q.correct_option for q in form.questions}
+
+
+def test_a_wrong_answer_is_explained_and_nothing_is_signed(
+    client, session, world, participant_client, trial
+):
+    question = current_consent_form(session, trial.id).questions[1]
+    wrong = next(i for i in range(len(question.options)) if i != question.correct_option)
+    response = client.post(
+        f"/trials/{trial.id}/consent",
+        data=sign_data(session, trial, world.wfh.id, **{f"question_{question.id}": str(wrong)}),
+    )
+    assert response.status_code == 422
+    assert f"That is not right. {question.explanation}" in text_of(response)
+    assert count(session, Consent) == 0
+
+
+def test_optional_statements_can_be_left_unticked(
+    client, session, world, participant_client, trial
+):
+    form = current_consent_form(session, trial.id)
+    optional = [s for s in form.statements if not s.is_required]
+    assert optional
+    data = sign_data(session, trial, world.wfh.id, **{f"statement_{s.id}": None for s in optional})
+    assert client.post(f"/trials/{trial.id}/consent", data=data).status_code == 302
+    consent = session.scalars(select(Consent)).one()
+    assert not any(consent.answers[str(s.id)] for s in optional)

@@ -1,0 +1,1 @@
+"""Outgoing email through an outbox table, delivered by ``flask send-mail``."""

@@ -1,0 +1,52 @@
+"""Forms for "My data" (shape checks only; the services in ``erasure`` check the rules)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from livinglab.participants.forms import EMAIL_SHAPE
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
+class ContactForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        description="We use this to sign you in and to contact you about your trials.",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Regexp(
+                EMAIL_SHAPE,
+                message="Enter an email address in the correct format, like name@example.com",
+            ),
+        ],
+    )
+    postcode = StringField(
+        "Postcode",
+        description="The registry is for people living in Dorset (BH and DT postcodes).",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter your postcode"),
+            Length(max=10, message="Enter a real postcode, like BH8 8DL"),
+        ],
+    )
+
+
+class LeaveRegistryForm(FlaskForm):
+    confirm = BooleanField(
+        "I no longer want to hear about studies I might be able to join",
+        validators=[DataRequired("Tick the box to confirm you want to leave the registry")],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    confirm = BooleanField(
+        "I understand that my account will be deleted and I will not be able to sign in again",
+        validators=[DataRequired("Tick the box to confirm you want to delete your account")],
+    )
