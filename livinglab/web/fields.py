@@ -19,7 +19,7 @@ WHOLE = re.compile(r"[+-]?\d{1,9}")
 
 
 class DateInputField(Field):
-    """A date entered as day, month and year boxes (``<name>-day`` etc.).
+    """A date entered as day, month and year boxes (``<name>[day]`` etc.).
 
     Errors follow the NHS/GOV.UK wording ("Date of birth must include a month",
     "... must be a real date") and remember the first wrong part so the error summary
@@ -40,9 +40,14 @@ class DateInputField(Field):
         self.data = data if isinstance(data, dt.date) else None
         if self.data is not None:
             self.parts = {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
-        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in PARTS):
-            self.parts = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in PARTS}
-            self.data, self._problem = self._parse()
+        if formdata is not None:
+            # The NHS.UK macro names the boxes ``name[day]``; ``name-day`` is accepted too.
+            for style in ("{}[{}]", "{}-{}"):
+                keys = {p: style.format(self.name, p) for p in PARTS}
+                if any(key in formdata for key in keys.values()):
+                    self.parts = {p: (formdata.get(keys[p]) or "").strip() for p in PARTS}
+                    self.data, self._problem = self._parse()
+                    break
 
     def _parse(self) -> tuple[dt.date | None, str | None]:
         name = self.label.text

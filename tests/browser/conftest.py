@@ -45,11 +45,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="module")
-def live_url(tmp_path_factory) -> Iterator[str]:
-    """Serve the app with the demo data on a free local port for this module's tests."""
+def live_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """Serve the app with the demo data on a free local port for this module's tests.
+
+    A test module may set ``LIVE_CONFIG`` (a dict) to change settings, e.g. show the outbox.
+    """
     database = tmp_path_factory.mktemp("browser") / "live.sqlite"
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WTF_CSRF_ENABLED": True},
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "WTF_CSRF_ENABLED": True,
+            **getattr(request.module, "LIVE_CONFIG", {}),
+        },
         env="testing",
     )
     with app.app_context():

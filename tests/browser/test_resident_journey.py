@@ -1,0 +1,103 @@
+"""A new resident, alone in the browser: join, confirm their email, consent, keep copies, leave.
+
+The development outbox is switched on so the resident can follow the emailed link.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+LIVE_CONFIG = {"MAIL_OUTBOX_VISIBLE": True}
+CALMPATH = "CalmPath: guided self-help for low mood"
+
+
+def join_the_registry(page: Page, live_url: str) -> None:
+    page.goto(f"{live_url}/register")
+    page.get_by_role("button", name="Join the registry").click()  # empty: every error shown
+    expect(page.get_by_role("alert")).to_contain_text("Enter your full name")
+    page.get_by_label("Full name").fill("Morgan Resident")
+    page.get_by_role("textbox", name="Day").fill("12")
+    page.get_by_role("textbox", name="Month").fill("5")
+    page.get_by_role("textbox", name="Year").fill("1951")
+    page.get_by_label("Female", exact=True).check()
+    page.get_by_label("Postcode").fill("dt1 1aa")
+    page.get_by_label("Email", exact=True).check()
+    page.get_by_label("Arthritis").check()
+    page.get_by_label("A smartphone").check()
+    page.get_by_label("Email address").fill("morgan@example.test")
+    page.get_by_label("Create a password").fill("correct horse battery")
+    page.get_by_label("Type your password again").fill("correct horse battery")
+    page.get_by_label("Contact me about studies I might be able to join").check()
+    page.get_by_role("button", name="Join the registry").click()
+    expect(page.get_by_text("You have joined the Dorset Living Lab")).to_be_visible()
+
+
+def confirm_email(page: Page, live_url: str) -> None:
+    page.goto(f"{live_url}/dev/outbox")
+    page.locator("a[href*='/verify-email/']").first.click()
+    expect(page.get_by_text("Email address confirmed").first).to_be_visible()
+
+
+def consent_to_calmpath(page: Page, live_url: str) -> None:
+    page.goto(f"{live_url}/trials/")
+    page.get_by_role("link", name=CALMPATH).click()
+    page.get_by_role("button", name="Take part").click()
+    expect(page.get_by_role("heading", name="Consent form", level=1)).to_be_visible()
+    for box in page.locator("input[type=checkbox]").all():
+        box.check()
+    page.get_by_label("Yes, at any time and without giving a reason").check()
+    page.get_by_label("It is decided at random").check()
+    page.get_by_role(
+        "group", name="Will the company that makes the product see your name?"
+    ).get_by_label("No").check()
+    page.get_by_label("Dorchester satellite").check()
+    page.get_by_label("Your full name").fill("Morgan Resident")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Sign and agree to take part").click()
+    expect(page.locator("#consent-reference")).to_have_text(re.compile(r"DLL-[0-9A-F]{8}"))
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Download a PDF copy of your consent form").click()
+    assert pdf.value.suggested_filename.startswith("consent-DLL-")
+    with open(pdf.value.path(), "rb") as copy:
+        assert copy.read(5) == b"%PDF-"
+
+
+def download_my_data(page: Page, live_url: str) -> None:
+    page.get_by_role("link", name="My data").first.click()
+    expect(page.locator("main")).to_contain_text("morgan@example.test")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="JSON file").click()
+    with open(download.value.path(), encoding="utf-8") as file:
+        data = json.load(file)
+    assert "morgan@example.test" in json.dumps(data)
+    assert "Pat Participant" not in json.dumps(data)
+
+
+def withdraw(page: Page, live_url: str) -> None:
+    page.get_by_role("link", name="My trials").first.click()
+    page.get_by_role("link", name=re.compile("Stop taking part")).click()
+    page.get_by_label(re.compile("let the researchers use the information already")).check()
+    page.get_by_role("button", name="Confirm and stop taking part").click()
+    page.get_by_role("link", name="My trials").first.click()
+    expect(page.locator("main")).to_contain_text("You stopped taking part on")
+
+
+def test_a_new_resident_joins_consents_keeps_copies_and_withdraws(
+    page: Page, live_url, server_errors
+):
+    join_the_registry(page, live_url)
+    confirm_email(page, live_url)
+    consent_to_calmpath(page, live_url)
+    download_my_data(page, live_url)
+    withdraw(page, live_url)
+    assert server_errors == []
