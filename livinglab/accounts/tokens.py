@@ -19,6 +19,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from livinglab.accounts.forms import MIN_PASSWORD_LENGTH
 from livinglab.accounts.models import User, new_session_token
 from livinglab.accounts.services import get_user_by_email
 from livinglab.audit.services import record
@@ -30,8 +31,6 @@ from livinglab.mail.services import queue_message
 from livinglab.security import hash_password
 
 logger = logging.getLogger(__name__)
-
-MIN_PASSWORD_LENGTH = 12
 
 
 class TokenPurpose(enum.StrEnum):

@@ -7,8 +7,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
-    PasswordField,
     RadioField,
     SelectChoice,
     SelectMultipleField,
@@ -16,13 +14,12 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    EqualTo,
     Length,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 
+from livinglab.accounts.forms import email_address_field, new_password_fields
 from livinglab.participants.ethnicity import ETHNIC_GROUPS, ETHNIC_SECTIONS, NOT_SAID
 from livinglab.participants.models import ContactMethod, Sex
 from livinglab.participants.nhs_number import NHS_NUMBER_MESSAGE, is_valid_nhs_number
@@ -34,9 +31,7 @@ from livinglab.participants.services import (
 )
 from livinglab.web.fields import DateInputField, date_in_past
 
-MIN_PASSWORD_LENGTH = 12
 #: A shape check only (something@domain.tld); whether the address works is not checked here.
-EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 
 
 def date_required(message: str) -> Any:
@@ -49,13 +44,6 @@ def date_required(message: str) -> Any:
             raise StopValidation()
 
     return check
-
-
-def password_length(form: Any, field: PasswordField) -> None:
-    if field.data and len(field.data) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
-    if field.data and len(field.data) > 200:
-        raise ValidationError("Password must be 200 characters or fewer")
 
 
 def phone_if_chosen(form: Any, field: StringField) -> None:
@@ -110,29 +98,11 @@ class RegistrationForm(FlaskForm):
             Length(max=200, message="Full name must be 200 characters or fewer"),
         ],
     )
-    email = EmailField(
-        "Email address",
-        description="We will only use this to contact you about the registry and studies.",
-        validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Regexp(
-                EMAIL_SHAPE,
-                message="Enter an email address in the correct format, like name@example.com",
-            ),
-        ],
+    email = email_address_field(
+        "We will only use this to contact you about the registry and studies."
     )
-    password = PasswordField(
-        "Create a password",
-        description=f"Use at least {MIN_PASSWORD_LENGTH} characters. A few random words work well.",
-        validators=[DataRequired("Enter a password"), password_length],
-    )
-    confirm_password = PasswordField(
-        "Type your password again",
-        validators=[
-            DataRequired("Type your password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
+    password, confirm_password = new_password_fields(
+        "Create a password", "Enter a password", "Type your password again"
     )
     date_of_birth = DateInputField(
         "Date of birth",

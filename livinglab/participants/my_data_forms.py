@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length
 
-from livinglab.participants.forms import EMAIL_SHAPE
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if value else value
+from livinglab.accounts.forms import email_address_field, strip_spaces
 
 
 class ContactForm(FlaskForm):
-    email = EmailField(
-        "Email address",
-        description="We use this to sign you in and to contact you about your trials.",
-        filters=[_strip],
-        validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Regexp(
-                EMAIL_SHAPE,
-                message="Enter an email address in the correct format, like name@example.com",
-            ),
-        ],
-    )
+    email = email_address_field("We use this to sign you in and to contact you about your trials.")
     postcode = StringField(
         "Postcode",
         description="The registry is for people living in Dorset (BH and DT postcodes).",
-        filters=[_strip],
+        filters=[strip_spaces],
         validators=[
             DataRequired("Enter your postcode"),
             Length(max=10, message="Enter a real postcode, like BH8 8DL"),
