@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from trials.consent.models import ComprehensionQuestion, ConsentForm, ConsentStatement
@@ -109,3 +109,12 @@ def build_sign_form(
     )
     form_class = type("SignConsentFormForVersion", (SignConsentForm,), attrs)
     return form_class(**kwargs)
+
+
+class FinderFilterForm(FlaskForm):
+    """The public trial finder's filters (a GET form: it changes nothing, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    site = SelectField("Where would you like to take part?", validate_choice=True)

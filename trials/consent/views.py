@@ -20,15 +20,18 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
+from wtforms import SelectChoice
 
 from livinglab.accounts.roles import Role
 from livinglab.errors import IllegalTransition, InvalidInput
 from livinglab.extensions import db
 from livinglab.participants.models import Participant
 from livinglab.security import role_required
+from livinglab.sites.models import Site
+from livinglab.sites.services import all_sites
 from trials.consent import services
 from trials.consent.copy import consent_copy_pdf
-from trials.consent.forms import build_sign_form
+from trials.consent.forms import FinderFilterForm, build_sign_form
 from trials.consent.models import Consent, ConsentKind
 from trials.consent.withdrawal import latest_withdrawals
 from trials.enrolment.models import Enrolment
@@ -77,7 +80,14 @@ def _recruiting_trial_or_404(trial_id: int) -> Trial:
 
 @bp.get("/trials/")
 def finder():
-    """Trials looking for volunteers, for anyone to browse."""
+    """Trials looking for volunteers, for anyone to browse, optionally at one site."""
+    sites = all_sites(db.session)
+    form = FinderFilterForm(request.args)
+    form.site.choices = [SelectChoice("", "Any site")] + [
+        SelectChoice(site.code, site.name) for site in sites
+    ]
+    if request.args and not form.validate():
+        form.site.data = ""
     query = (
         select(Trial)
         .where(Trial.status.in_(OPEN_FOR_ENROLMENT))
@@ -87,8 +97,19 @@ def finder():
         )
         .order_by(Trial.id.desc())
     )
+    if form.site.data:
+        query = query.where(
+            select(TrialSite.id)
+            .join(Site, Site.id == TrialSite.site_id)
+            .where(
+                TrialSite.trial_id == Trial.id,
+                TrialSite.is_approved.is_(True),
+                Site.code == form.site.data,
+            )
+            .exists()
+        )
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=100)
-    return render_template("consent/finder.html", page=page)
+    return render_template("consent/finder.html", page=page, filter_form=form)
 
 
 @bp.get("/trials/<int:trial_id>")
