@@ -55,6 +55,7 @@ BLUEPRINTS = (
     "trials.consent.withdrawal_views",
     "livinglab.participants.my_data",
     "trials.enrolment.views",
+    "trials.observations.questionnaire_views",
     "evaluation.runs.views",
 )
 

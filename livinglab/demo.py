@@ -26,7 +26,7 @@ from trials.consent.services import correct_answers, current_consent_form, sign_
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
 from trials.observations.services import record_observation
-from trials.proposals.models import Trial
+from trials.proposals.models import Measure, MeasureType, Trial
 from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal, submit_proposal
 from trials.review.services import approve_trial, close_recruitment, open_recruitment, start_review
 
@@ -286,6 +286,20 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
             site_targets={wfh_id: 60, dor_id: 40},
             follow_up_days=56,
         ),
+    )
+    # A secondary outcome participants complete online (the proposal form adds these later).
+    session.add(
+        Measure(
+            trial_id=recruiting.id,
+            name="PHQ-9 depression score",
+            unit="points",
+            type=MeasureType.CONTINUOUS,
+            min_value=0,
+            max_value=27,
+            minimal_important_difference=5,
+            lower_is_better=True,
+            instrument="phq9",
+        )
     )
     submit_proposal(session, recruiting, actor=company)
     start_review(session, recruiting, actor=reviewer)

@@ -1,4 +1,4 @@
-"""A new resident, alone in the browser: join, confirm their email, consent, keep copies, leave.
+"""A new resident alone in the browser: join, confirm email, consent, answer, keep copies, leave.
 
 The development outbox is switched on so the resident can follow the emailed link.
 """
@@ -10,6 +10,8 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.browser.test_accessibility import violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -72,6 +74,19 @@ def consent_to_calmpath(page: Page, live_url: str) -> None:
         assert copy.read(5) == b"%PDF-"
 
 
+def complete_a_questionnaire(page: Page, live_url: str) -> None:
+    page.get_by_role("link", name="My trials").first.click()
+    page.get_by_role("link", name=re.compile("PHQ-9 depression score, baseline")).click()
+    assert violations(page) == []
+    page.get_by_role("button", name="Save my answers").click()  # nothing answered
+    expect(page.get_by_role("alert")).to_contain_text("Answer this question")
+    assert violations(page) == []
+    for radio in page.locator("input[type=radio][value='0']").all():
+        radio.check()
+    page.get_by_role("button", name="Save my answers").click()
+    expect(page.get_by_text("Your answers to the Patient Health Questionnaire")).to_be_visible()
+
+
 def download_my_data(page: Page, live_url: str) -> None:
     page.get_by_role("link", name="My data").first.click()
     expect(page.locator("main")).to_contain_text("morgan@example.test")
@@ -98,6 +113,7 @@ def test_a_new_resident_joins_consents_keeps_copies_and_withdraws(
     join_the_registry(page, live_url)
     confirm_email(page, live_url)
     consent_to_calmpath(page, live_url)
+    complete_a_questionnaire(page, live_url)
     download_my_data(page, live_url)
     withdraw(page, live_url)
     assert server_errors == []

@@ -35,6 +35,7 @@ from trials.consent.forms import FinderFilterForm, build_sign_form
 from trials.consent.models import Consent, ConsentKind
 from trials.consent.withdrawal import latest_withdrawals
 from trials.enrolment.models import Enrolment
+from trials.observations.questionnaire_views import questionnaires_due
 from trials.proposals.models import Trial, TrialSite
 from trials.queries import trial_with_details
 from trials.states import OPEN_FOR_ENROLMENT
@@ -245,4 +246,5 @@ def my_trials():
         rows=rows,
         latest_consent_id=latest_consent_id,
         withdrawals=latest_withdrawals(db.session, participant.id),
+        questionnaires=questionnaires_due(db.session, [enrolment for enrolment, _ in rows]),
     )

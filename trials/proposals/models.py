@@ -136,6 +136,9 @@ class Measure(db.Model):
     minimal_important_difference: Mapped[float | None]
     #: True when a lower value is better (e.g. seconds to stand up and walk).
     lower_is_better: Mapped[bool] = mapped_column(default=False)
+    #: A validated questionnaire (``trials.questionnaires`` code, e.g. ``phq9``) that the
+    #: participant completes online; its score is the measure's value.
+    instrument: Mapped[str | None] = mapped_column(String(20))
 
     trial: Mapped[Trial] = relationship(back_populates="measures", lazy="raise")
 
