@@ -8,12 +8,14 @@ from typing import Any
 
 from flask import Flask, request, send_from_directory
 from jinja2 import (
+    BytecodeCache,
     ChainableUndefined,
     ChoiceLoader,
     FileSystemLoader,
     PackageLoader,
     select_autoescape,
 )
+from jinja2.bccache import Bucket
 
 from livinglab.config import config_class
 from livinglab.extensions import csrf, db, limiter, login_manager, migrate, talisman
@@ -99,9 +101,33 @@ def register_models() -> None:
         importlib.import_module(module)
 
 
+class _ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app this process creates.
+
+    Buckets are keyed by template name and source checksum, so an edited template is
+    compiled afresh. One app per process (production) gains little; the test suite, which
+    builds an app per test, stops recompiling the NHS.UK macros for every test.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE_CACHE = _ProcessBytecodeCache()
+
+
 def register_templating(app: Flask) -> None:
     app.jinja_options = {
         **app.jinja_options,
+        "bytecode_cache": _BYTECODE_CACHE,
         "undefined": ChainableUndefined,
         # The NHS.UK macros (.jinja) are written for autoescaping: "text" params are
         # escaped, "html" params are marked safe. Flask only autoescapes .html by default.

@@ -7,7 +7,9 @@ Every test that takes ``app`` runs once per database. Set ``REQUIRE_POSTGRES=1``
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -64,10 +66,31 @@ def _truncate_all() -> None:
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def _seed() -> None:
+    """The rows every test starts with: the founding sites and the registry's lookups."""
+    ensure_default_sites(db.session)
+    ensure_reference_data(db.session)
+    db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with the schema and seed rows, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}, env="testing")
+    with app.app_context():
+        db.create_all()
+        _seed()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+        database = tmp_path / "test.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), database)
+        return f"sqlite:///{database}"
     return request.getfixturevalue("postgres_schema")
 
 
@@ -81,12 +104,9 @@ def _forget_signed_in_user(sender: Flask, **extra) -> None:
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="testing")
     request_started.connect(_forget_signed_in_user, app)
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        ensure_default_sites(db.session)
-        ensure_reference_data(db.session)
-        db.session.commit()
+    if database_url.startswith("postgresql"):
+        with app.app_context():
+            _seed()  # the previous test's rows were truncated
     yield app
     with app.app_context():
         db.session.remove()
