@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from livinglab import create_app
 from livinglab.accounts.models import User
-from livinglab.extensions import db
+from livinglab.extensions import db, limiter
 from livinglab.participants.reference_data import ensure_reference_data
 from livinglab.sites.services import ensure_default_sites
 from tests import factories
@@ -164,3 +164,29 @@ def count_queries(app: Flask):
             sa.event.remove(engine, "before_cursor_execute", before)
 
     return counter
+
+
+@pytest.fixture
+def rate_limited_app(tmp_path):
+    """``rate_limited_app(**limits)``: an app on its own SQLite file with rate limits on."""
+    made: list[Flask] = []
+
+    def make(**limits: str) -> Flask:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'limit.sqlite'}",
+                "RATELIMIT_ENABLED": True,
+                **limits,
+            },
+            env="testing",
+        )
+        with app.app_context():
+            db.create_all()
+            limiter.reset()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()

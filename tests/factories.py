@@ -258,3 +258,10 @@ def consent_form_data(
     }
     data |= {"site_id": str(site_id), "typed_name": typed_name, "confirmed": "yes", **overrides}
     return {key: value for key, value in data.items() if value is not None}
+
+
+def count_rows(session: Session, model: type) -> int:
+    """How many rows the table of ``model`` holds, for "nothing was written" checks."""
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(model))

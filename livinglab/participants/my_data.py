@@ -15,17 +15,15 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
     render_template,
     url_for,
 )
-from flask_login import current_user, logout_user
-from sqlalchemy import select
+from flask_login import logout_user
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from livinglab.accounts.roles import Role
 from livinglab.accounts.tokens import send_verification_email
@@ -35,6 +33,7 @@ from livinglab.participants import erasure
 from livinglab.participants.ethnicity import ETHNIC_GROUPS
 from livinglab.participants.models import Participant
 from livinglab.participants.my_data_forms import ContactForm, DeleteAccountForm, LeaveRegistryForm
+from livinglab.participants.queries import current_participant
 from livinglab.security import role_required
 from livinglab.web.forms import show_error
 
@@ -66,18 +65,6 @@ DataSource = Callable[[Session, Participant], list[DataSection]]
 def register_source(app: Flask, source: DataSource) -> None:
     """Add a source of records to every participant's "My data" page and downloads."""
     app.extensions.setdefault(SOURCES, []).append(source)
-
-
-def current_participant() -> Participant:
-    """The signed-in user's registry profile (403 for a participant account without one)."""
-    participant = db.session.scalar(
-        select(Participant)
-        .where(Participant.user_id == current_user.id)
-        .options(lazyload(Participant.user))
-    )
-    if participant is None:
-        abort(403)
-    return participant
 
 
 def collect(session: Session, participant: Participant) -> list[DataSection]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask import abort
+from flask_login import current_user
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 from wtforms import SelectChoice
 
+from livinglab.extensions import db
 from livinglab.participants.models import Condition, Participant, PossibleDuplicate
 
 
@@ -28,3 +31,21 @@ def query_unresolved_duplicates() -> Select[tuple[PossibleDuplicate]]:
         )
         .order_by(PossibleDuplicate.created_at.desc(), PossibleDuplicate.id.desc())
     )
+
+
+def participant_of_current_user() -> Participant | None:
+    """The signed-in user's registry profile, if they have one."""
+    # current_user is already loaded: take it from the identity map, not a join and reload.
+    return db.session.scalar(
+        select(Participant)
+        .where(Participant.user_id == current_user.id)
+        .options(lazyload(Participant.user))
+    )
+
+
+def current_participant() -> Participant:
+    """The signed-in user's registry profile (403 for a participant account without one)."""
+    participant = participant_of_current_user()
+    if participant is None:
+        abort(403)
+    return participant

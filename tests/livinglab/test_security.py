@@ -119,23 +119,8 @@ def test_post_without_csrf_token_gets_friendly_page(csrf_app):
 
 
 @pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'limit.sqlite'}",
-            "RATELIMIT_ENABLED": True,
-            "LOGIN_FAILURE_LIMIT": "3 per minute",
-        },
-        env="testing",
-    )
-    from livinglab.extensions import db, limiter
-
-    with app.app_context():
-        db.create_all()
-        limiter.reset()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def limited_app(rate_limited_app):
+    return rate_limited_app(LOGIN_FAILURE_LIMIT="3 per minute")
 
 
 def test_repeated_failed_sign_ins_are_paused(limited_app):

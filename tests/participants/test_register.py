@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import html as html_module
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from livinglab.accounts.models import User
 from livinglab.accounts.roles import Role
 from livinglab.audit.models import AuditEvent
 from livinglab.participants.models import Participant, Sex
 from tests import factories
+from tests.factories import count_rows as count
+from tests.pages import text_of
 
 TODAY = dt.datetime.now(dt.UTC).date()
-
-
-def count(session, model) -> int:
-    return session.scalar(select(func.count()).select_from(model))
-
-
-def text_of(response) -> str:
-    """The page's text with tags stripped and whitespace collapsed, for phrase checks."""
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html_module.unescape(text).split())
 
 
 def valid_data(**overrides: str) -> dict[str, str]:

@@ -17,15 +17,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from livinglab.accounts.roles import Role
 from livinglab.errors import IllegalTransition, InvalidInput
 from livinglab.extensions import db
-from livinglab.participants.models import Participant
+from livinglab.participants.queries import current_participant, participant_of_current_user
 from livinglab.security import role_required
 from livinglab.sites.models import Site
 from livinglab.sites.services import all_sites
@@ -51,23 +51,6 @@ def uk_datetime(value: dt.datetime) -> str:
     local = value.astimezone(UK_TIME)
     hour, suffix = local.hour % 12 or 12, "am" if local.hour < 12 else "pm"
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{suffix}"
-
-
-def _participant_of_current_user() -> Select[tuple[Participant]]:
-    # current_user is already loaded: take it from the identity map, not a join and reload.
-    return (
-        select(Participant)
-        .where(Participant.user_id == current_user.id)
-        .options(lazyload(Participant.user))
-    )
-
-
-def _current_participant() -> Participant:
-    """The signed-in user's registry profile (a participant sees only themself)."""
-    participant = db.session.scalar(_participant_of_current_user())
-    if participant is None:
-        abort(403)
-    return participant
 
 
 def _recruiting_trial_or_404(trial_id: int) -> Trial:
@@ -119,7 +102,7 @@ def trial_page(trial_id: int):
     trial = _recruiting_trial_or_404(trial_id)
     existing = None
     if current_user.is_authenticated and current_user.has_role(Role.PARTICIPANT):
-        participant = db.session.scalar(_participant_of_current_user())
+        participant = participant_of_current_user()
         if participant is not None:
             existing = services.latest_consent(db.session, participant.id, trial.id)
             if existing is not None and existing.kind is not ConsentKind.CONSENT:
@@ -131,7 +114,7 @@ def trial_page(trial_id: int):
 @role_required(Role.PARTICIPANT)
 def sign(trial_id: int):
     """Read the information sheet, agree to each statement, choose a site and sign."""
-    participant = _current_participant()
+    participant = current_participant()
     trial = _recruiting_trial_or_404(trial_id)
     consent_form = services.current_consent_form(db.session, trial.id)
     if consent_form is None:
@@ -180,7 +163,7 @@ def sign(trial_id: int):
 
 def _own_consent_copy(consent_id: int) -> dict:
     """What the participant's copy of their signed consent shows (404 unless it is theirs)."""
-    participant = _current_participant()
+    participant = current_participant()
     consent = db.session.scalar(
         select(Consent).where(
             Consent.id == consent_id,
@@ -228,7 +211,7 @@ def confirmation_pdf(consent_id: int):
 @role_required(Role.PARTICIPANT)
 def my_trials():
     """The trials the participant has joined, with a link to each consent copy."""
-    participant = _current_participant()
+    participant = current_participant()
     rows = db.session.execute(
         select(Enrolment, Trial.title)
         .join(Trial, Trial.id == Enrolment.trial_id)

@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
 from livinglab.accounts.roles import Role
 from livinglab.errors import IllegalTransition, InvalidInput
 from livinglab.extensions import db
-from livinglab.participants.models import Participant
+from livinglab.participants.queries import participant_of_current_user
 from livinglab.security import role_required
 from livinglab.web.forms import show_error
 from trials.enrolment.models import Enrolment
+from trials.observations.models import Observation
 from trials.observations.questionnaire_forms import questionnaire_form
 from trials.observations.questionnaires import submit_questionnaire
+from trials.observations.services import RECORDABLE
 from trials.proposals.models import Measure, Trial, TrialVisit
 from trials.queries import trial_with_details
 from trials.questionnaires import UnknownInstrumentError, get_instrument
+from trials.states import DATA_OPEN
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/my-trials")
 
 
 def _own(enrolment_id: int, visit_id: int, measure_id: int):
     """The participant's own enrolment, the trial, visit and questionnaire measure (else 404)."""
-    participant = db.session.scalar(
-        select(Participant)
-        .where(Participant.user_id == current_user.id)
-        .options(lazyload(Participant.user))
-    )
+    participant = participant_of_current_user()
     enrolment = db.session.get(Enrolment, enrolment_id)
     if participant is None or enrolment is None or enrolment.participant_id != participant.id:
         abort(404)
@@ -98,10 +95,6 @@ def complete(enrolment_id: int, visit_id: int, measure_id: int):
 
 def questionnaires_due(session, enrolments: list[Enrolment]) -> dict[int, list[tuple]]:
     """Enrolment id -> (visit, measure) pairs with a questionnaire not yet answered."""
-    from trials.observations.models import Observation
-    from trials.observations.services import RECORDABLE
-    from trials.states import DATA_OPEN
-
     open_enrolments = [e for e in enrolments if e.status in RECORDABLE]
     if not open_enrolments:
         return {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_module
 import re
 
 import pytest
@@ -13,6 +12,8 @@ from evaluation.runs.models import AnalysisRun
 from evaluation.runs.queries import format_estimate, format_p_value
 from livinglab.audit.models import AuditEvent
 from tests import factories
+from tests.factories import count_rows as count
+from tests.pages import text_of
 from trials.enrolment.models import Enrolment
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
@@ -30,16 +31,6 @@ TRIAL_URLS = [url for url in EVALUATOR_URLS if "{id}" in url[1]]
 
 def call(client, method: str, url: str, trial: Trial, **kwargs):
     return getattr(client, method)(url.format(id=trial.id), **kwargs)
-
-
-def count(session, model) -> int:
-    return session.scalar(select(func.count()).select_from(model))
-
-
-def text_of(response) -> str:
-    """The page's text with tags stripped and whitespace collapsed, for phrase checks."""
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html_module.unescape(text).split())
 
 
 def arm_table(trial: Trial, run: AnalysisRun) -> str:

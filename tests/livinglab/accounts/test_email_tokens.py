@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from livinglab import create_app
 from livinglab.accounts.models import User
 from livinglab.accounts.roles import Role
 from livinglab.accounts.tokens import (
@@ -395,23 +394,8 @@ def test_forgot_password_page_renders(client):
 
 
 @pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'limit.sqlite'}",
-            "RATELIMIT_ENABLED": True,
-            "PASSWORD_RESET_REQUEST_LIMIT": "2 per hour",
-        },
-        env="testing",
-    )
-    from livinglab.extensions import db, limiter
-
-    with app.app_context():
-        db.create_all()
-        limiter.reset()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def limited_app(rate_limited_app):
+    return rate_limited_app(PASSWORD_RESET_REQUEST_LIMIT="2 per hour")
 
 
 def test_reset_requests_are_rate_limited(limited_app):

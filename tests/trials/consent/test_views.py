@@ -7,11 +7,13 @@ import html as html_module
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from livinglab.accounts.roles import Role
 from livinglab.audit.models import AuditEvent
 from tests import factories
+from tests.factories import count_rows as count
+from tests.pages import text_of
 from trials.consent.models import Consent, ConsentStatement
 from trials.consent.services import current_consent_form
 from trials.consent.views import uk_datetime
@@ -20,18 +22,8 @@ from trials.proposals.models import Trial
 from trials.states import TrialStatus
 
 
-def count(session, model) -> int:
-    return session.scalar(select(func.count()).select_from(model))
-
-
 def counts(session) -> tuple[int, int, int]:
     return count(session, Consent), count(session, Enrolment), count(session, AuditEvent)
-
-
-def text_of(response) -> str:
-    """The page's text with tags stripped and whitespace collapsed, for phrase checks."""
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html_module.unescape(text).split())
 
 
 def user_for(world: factories.World, who: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_module
 import re
 
 import pytest
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 
 from livinglab.audit.models import AuditEvent
 from tests import factories
+from tests.pages import text_of
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.observations.models import Observation
 from trials.observations.services import record_observation
@@ -35,12 +35,6 @@ ENROLMENT_URLS = [url for url in URLS if "{enrolment}" in url[1]]
 
 
 # Helpers -----------------------------------------------------------------------------
-
-
-def text_of(response) -> str:
-    """The page's text with tags stripped and whitespace collapsed, for phrase checks."""
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html_module.unescape(text).split())
 
 
 def count(session, model, *where) -> int:

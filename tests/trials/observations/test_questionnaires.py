@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from livinglab.audit.models import AuditEvent
 from livinglab.mail.models import OutboxMessage
 from tests import factories
+from tests.factories import count_rows as count
 from tests.pages import text_of
 from trials.observations.models import Observation, ObservationSource
 from trials.proposals.models import Measure, MeasureType
@@ -15,10 +16,6 @@ from trials.questionnaires import get_instrument
 from trials.states import TrialStatus
 
 PHQ9 = get_instrument("phq9")
-
-
-def count(session, model) -> int:
-    return session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.fixture
