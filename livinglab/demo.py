@@ -28,6 +28,7 @@ from trials.enrolment.services import randomise
 from trials.observations.services import record_observation
 from trials.proposals.models import Measure, MeasureType, Trial
 from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal, submit_proposal
+from trials.reference_data import ensure_ics_outcomes
 from trials.review.services import approve_trial, close_recruitment, open_recruitment, start_review
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented development-only password
@@ -108,6 +109,7 @@ def load_demo(session: Session) -> bool:
     rng = random.Random(SEED)
     wfh, dor = ensure_default_sites(session)
     ensure_reference_data(session)
+    ensure_ics_outcomes(session)
     load_deprivation_csv(session, DEPRIVATION_SAMPLE.read_text(encoding="utf-8"), None)
     wessex = Organisation(name="Wessex Wearables Ltd", companies_house_number="12345678")
     purbeck = Organisation(name="Purbeck Digital Health Ltd", companies_house_number="SC123456")

@@ -22,6 +22,7 @@ from livinglab.extensions import db, limiter
 from livinglab.participants.reference_data import ensure_reference_data
 from livinglab.sites.services import ensure_default_sites
 from tests import factories
+from trials.reference_data import ensure_ics_outcomes
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -70,6 +71,7 @@ def _seed() -> None:
     """The rows every test starts with: the founding sites and the registry's lookups."""
     ensure_default_sites(db.session)
     ensure_reference_data(db.session)
+    ensure_ics_outcomes(db.session)
     db.session.commit()
 
 

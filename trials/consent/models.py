@@ -19,6 +19,20 @@ class ConsentFormStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
+class ConsentChange(enum.StrEnum):
+    """How much a new approved version changes what participants agreed to."""
+
+    #: Typo, contact details: participants are told; nothing blocks them.
+    MINOR = "minor"
+    #: New risk or procedure: participants on older versions must re-consent (or decline)
+    #: before any new study activity.
+    MAJOR = "major"
+
+    @property
+    def label(self) -> str:
+        return {ConsentChange.MINOR: "Minor change", ConsentChange.MAJOR: "Major change"}[self]
+
+
 class ConsentForm(db.Model):
     """One version of a trial's participant information sheet and consent statements."""
 
@@ -35,6 +49,10 @@ class ConsentForm(db.Model):
     information_sheet: Mapped[str] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Set on versions after the first when they are approved.
+    change_kind: Mapped[ConsentChange | None] = mapped_column(enum_column(ConsentChange, 10))
+    #: What changed since the previous version, in plain words for participants.
+    change_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     statements: Mapped[list[ConsentStatement]] = relationship(
         cascade="all, delete-orphan", order_by="ConsentStatement.position", lazy="selectin"

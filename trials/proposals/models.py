@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from livinglab.db import enum_column, utcnow
@@ -14,6 +15,9 @@ from livinglab.organisations.models import Organisation
 from livinglab.products.models import Product
 from livinglab.sites.models import Site
 from trials.states import TrialStatus
+
+if TYPE_CHECKING:
+    from trials.eligibility.models import EligibilityCriteria
 
 
 class TrialDesign(enum.StrEnum):
@@ -25,6 +29,29 @@ class MeasureType(enum.StrEnum):
     BINARY = "binary"
     COUNT = "count"
     ORDINAL = "ordinal"
+
+
+class IcsOutcome(db.Model):
+    """One of the Dorset ICS Joint Forward Plan outcomes a trial can say it serves."""
+
+    __tablename__ = "ics_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable name used in filters and URLs, e.g. ``mental_health``.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[int]
+    #: Short plain-English name for filters, e.g. "Mental health".
+    short_name: Mapped[str] = mapped_column(String(60))
+    #: The outcome as the plan words it.
+    title: Mapped[str] = mapped_column(String(200))
+
+
+trial_ics_outcomes = Table(
+    "trial_ics_outcomes",
+    db.metadata,
+    Column("trial_id", ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True),
+    Column("ics_outcome_id", ForeignKey("ics_outcomes.id"), primary_key=True),
+)
 
 
 class Trial(db.Model):
@@ -49,6 +76,19 @@ class Trial(db.Model):
     submitted_at: Mapped[dt.datetime | None]
     approved_at: Mapped[dt.datetime | None]
     data_locked_at: Mapped[dt.datetime | None]
+    #: What the trial sets out to show, in the company's words (reviewers read it).
+    aims: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The population the trial is for, in plain words.
+    target_population: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Who pays for the trial and how.
+    funding: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recruitment_start: Mapped[dt.date | None]
+    recruitment_end: Mapped[dt.date | None]
+    #: Integrated Research Application System project id.
+    iras_id: Mapped[str | None] = mapped_column(String(20))
+    #: Research Ethics Committee reference, e.g. ``24/SC/0123``.
+    rec_reference: Mapped[str | None] = mapped_column(String(40))
+    ethics_approved_on: Mapped[dt.date | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     product: Mapped[Product] = relationship(lazy="raise")
@@ -63,6 +103,13 @@ class Trial(db.Model):
     )
     measures: Mapped[list[Measure]] = relationship(
         back_populates="trial", cascade="all, delete-orphan", order_by="Measure.id", lazy="raise"
+    )
+    ics_outcomes: Mapped[list[IcsOutcome]] = relationship(
+        secondary=trial_ics_outcomes, order_by=IcsOutcome.position, lazy="raise"
+    )
+    #: Who may take part; ``None`` means no restriction beyond the registry's own.
+    eligibility: Mapped[EligibilityCriteria | None] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", uselist=False, lazy="raise"
     )
     visits: Mapped[list[TrialVisit]] = relationship(
         back_populates="trial",
@@ -156,5 +203,7 @@ class TrialVisit(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     day_offset: Mapped[int] = mapped_column(default=0)
     is_baseline: Mapped[bool] = mapped_column(default=False)
+    #: The visit may take place this many days either side of ``day_offset``.
+    window_days: Mapped[int] = mapped_column(default=0, server_default="0")
 
     trial: Mapped[Trial] = relationship(back_populates="visits", lazy="raise")

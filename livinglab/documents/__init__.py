@@ -1,0 +1,1 @@
+"""Uploaded documents: product evidence and trial protocols, stored outside the web root."""

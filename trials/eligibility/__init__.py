@@ -1,0 +1,1 @@
+"""Who may take part in a trial: structured criteria, checked in Python and compiled to SQL."""
