@@ -22,6 +22,8 @@ def trial_with_details() -> Select[tuple[Trial]]:
         selectinload(Trial.visits),
         selectinload(Trial.product),
         selectinload(Trial.organisation),
+        selectinload(Trial.ics_outcomes),
+        selectinload(Trial.eligibility),
     )
 
 
