@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,6 +62,16 @@ class BaseConfig:
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     #: Password reset requests allowed per client address and per email address.
     PASSWORD_RESET_REQUEST_LIMIT = "5 per hour"  # noqa: S105 - a rate, not a password
+    #: How long the link in a colleague's invitation to join an organisation works.
+    ORGANISATION_INVITATION_MAX_AGE = timedelta(days=7)
+
+    #: Uploaded documents live here, outside the web root, under random names.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    #: The largest PDF or DOCX a company may upload.
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    #: The largest request body read at all (one document plus the form around it); bigger
+    #: requests get a clear 413 page before anything is stored.
+    MAX_CONTENT_LENGTH = DOCUMENT_MAX_BYTES + 1024 * 1024
 
     @classmethod
     def check(cls, config: dict) -> None:
@@ -98,6 +109,8 @@ class TestingConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     FORCE_HTTPS = False
+    #: Never the app's own instance folder; tests that upload point this at their tmp_path.
+    UPLOAD_FOLDER = os.path.join(tempfile.gettempdir(), "livinglab-test-uploads")
     #: Cheap hashing keeps the suite fast; production costs are tested separately.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -18,17 +18,28 @@ from livinglab.organisations.models import Organisation
 from livinglab.participants.deprivation import DEPRIVATION_SAMPLE, load_deprivation_csv
 from livinglab.participants.models import Participant, Sex
 from livinglab.participants.reference_data import ensure_reference_data
-from livinglab.participants.services import register_participant
-from livinglab.products.models import ProductCategory
-from livinglab.products.services import register_product
+from livinglab.participants.services import DigitalAccess, RegistryProfile, register_participant
+from livinglab.products.models import (
+    DeviceClass,
+    DtacStatus,
+    EsfTier,
+    ProductCategory,
+    ProductStage,
+)
+from livinglab.products.services import RegulatoryProfile, register_product
 from livinglab.sites.services import ensure_default_sites
 from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
 from trials.observations.services import record_observation
+from trials.proposals.criteria import EligibilityDraft
 from trials.proposals.models import Measure, MeasureType, Trial
 from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal, submit_proposal
 from trials.reference_data import ensure_ics_outcomes
+from trials.review.checklist import CHECKLIST, Rating, rate_checklist
+from trials.review.comments import add_comment
+from trials.review.ethics import record_ethics
+from trials.review.models import ChecklistRating
 from trials.review.services import approve_trial, close_recruitment, open_recruitment, start_review
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented development-only password
@@ -111,8 +122,22 @@ def load_demo(session: Session) -> bool:
     ensure_reference_data(session)
     ensure_ics_outcomes(session)
     load_deprivation_csv(session, DEPRIVATION_SAMPLE.read_text(encoding="utf-8"), None)
-    wessex = Organisation(name="Wessex Wearables Ltd", companies_house_number="12345678")
-    purbeck = Organisation(name="Purbeck Digital Health Ltd", companies_house_number="SC123456")
+    wessex = Organisation(
+        name="Wessex Wearables Ltd",
+        companies_house_number="12345678",
+        address="Unit 4, Dorset Innovation Park\nWinfrith Newburgh\nDorchester\nDT2 8ZB",
+        contact_name="Casey Company",
+        contact_email="company@demo.test",
+        contact_phone="01202 960000",
+    )
+    purbeck = Organisation(
+        name="Purbeck Digital Health Ltd",
+        companies_house_number="SC123456",
+        address="2 Station Road\nSwanage\nBH19 1AB",
+        contact_name="Charlie Company",
+        contact_email="company2@demo.test",
+        contact_phone="01929 420000",
+    )
     session.add_all([wessex, purbeck])
     session.flush()
     users = _demo_accounts(session, wessex, purbeck, wfh, dor)
@@ -125,6 +150,12 @@ def load_demo(session: Session) -> bool:
         intended_use="A home strength and balance programme with a wearable sensor, to "
         "reduce falls in older adults.",
         regulatory_status="UKCA class I medical device",
+        profile=RegulatoryProfile(
+            stage=ProductStage.MARKED,
+            device_class=DeviceClass.CLASS_I,
+            dtac_status=DtacStatus.PASSED,
+            esf_tier=EsfTier.TIER_C,
+        ),
     )
     calm = register_product(
         session,
@@ -133,10 +164,18 @@ def load_demo(session: Session) -> bool:
         category=ProductCategory.DIGITAL_HEALTH_APP,
         intended_use="Guided self-help for low mood and anxiety, based on CBT.",
         regulatory_status="UKCA class I medical device",
+        profile=RegulatoryProfile(
+            stage=ProductStage.MARKED,
+            device_class=DeviceClass.CLASS_I,
+            dtac_status=DtacStatus.IN_PROGRESS,
+            esf_tier=EsfTier.TIER_C,
+        ),
     )
     evaluated = _falls_trial(session, users, stride.id, wfh.id, dor.id)
     _run_falls_trial(session, rng, users, evaluated, wfh.id, dor.id)
     _calmpath_trials(session, users, calm.id, wfh.id, dor.id)
+    _west_dorset_trial(session, users, stride.id, dor.id)
+    _unfinished_draft(session, users, stride.id, wfh.id)
     session.flush()
     return True
 
@@ -154,6 +193,12 @@ def _demo_accounts(session, wessex, purbeck, wfh, dor) -> dict[str, User]:
                 sex=Sex.FEMALE,
                 postcode="BH8 8DL",
                 registry_opt_in=True,
+                profile=RegistryProfile(
+                    condition_codes={"high_blood_pressure", "arthritis"},
+                    digital_access=DigitalAccess(
+                        has_smartphone=True, has_computer_or_tablet=True, has_home_internet=True
+                    ),
+                ),
             )
             users[email] = participant.user
             continue
@@ -171,6 +216,19 @@ def _demo_accounts(session, wessex, purbeck, wfh, dor) -> dict[str, User]:
     return users
 
 
+def _rate_checklist(session, trial: Trial, reviewer: User, **notes: tuple[str, str]) -> None:
+    """Every checklist item satisfied, except those given as ``code=(rating, note)``."""
+    ratings = {item.code: Rating(ChecklistRating.SATISFIED) for item in CHECKLIST}
+    ratings |= {code: Rating(ChecklistRating(r), note) for code, (r, note) in notes.items()}
+    rate_checklist(session, trial, actor=reviewer, ratings=ratings)
+
+
+def _record_ethics(session, trial: Trial, reviewer: User, iras_id: str, rec: str, on: dt.date):
+    record_ethics(
+        session, trial, actor=reviewer, iras_id=iras_id, rec_reference=rec, approved_on=on
+    )
+
+
 def _falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> Trial:
     company, reviewer = users["company@demo.test"], users["researcher@demo.test"]
     trial = draft_proposal(
@@ -185,10 +243,21 @@ def _falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> T
             intervention_arm="StrideSense",
             outcome=PrimaryOutcome("Timed Up and Go", "seconds", 3, 120, 1.5, lower_is_better=True),
             site_targets={wfh_id: 100, dor_id: 100},
+            aims="To find out whether 12 weeks of sensor-guided home exercise shortens the "
+            "Timed Up and Go by at least 1.5 seconds compared with usual care.",
+            target_population="Adults living at home in Dorset who want to keep steady on "
+            "their feet.",
+            funding="Wessex Wearables funds the trial, with an Innovate UK Smart grant.",
+            recruitment_start=dt.date(2025, 9, 1),
+            recruitment_end=dt.date(2026, 8, 31),
+            ics_outcomes=("living_independently", "healthy_life_years"),
+            eligibility=EligibilityDraft(min_age=18, max_age=95, excluded_conditions=("dementia",)),
+            follow_up_window_days=7,
         ),
     )
     submit_proposal(session, trial, actor=company)
     start_review(session, trial, actor=reviewer)
+    _rate_checklist(session, trial, reviewer)
     approve_trial(
         session,
         trial,
@@ -197,6 +266,7 @@ def _falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> T
         comments="Clear protocol; fits ICS outcome 4.",
         seed=SEED,
     )
+    _record_ethics(session, trial, reviewer, "1234567", "24/SC/0123", dt.date(2025, 8, 1))
     open_recruitment(session, trial, actor=reviewer)
     return trial
 
@@ -287,6 +357,21 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
             outcome=PrimaryOutcome("WEMWBS score", "points", 14, 70, 3),
             site_targets={wfh_id: 60, dor_id: 40},
             follow_up_days=56,
+            aims="To find out whether 8 weeks of CalmPath raises WEMWBS wellbeing scores by "
+            "at least 3 points compared with the usual information leaflet.",
+            target_population="Adults in Dorset with low mood or worry who are not in "
+            "treatment for a mental health condition.",
+            funding="Purbeck Digital Health funds the trial.",
+            recruitment_start=dt.date(2026, 10, 1),
+            recruitment_end=dt.date(2027, 9, 30),
+            ics_outcomes=("mental_health",),
+            eligibility=EligibilityDraft(
+                min_age=18,
+                max_age=95,
+                excluded_conditions=("dementia",),
+                digital_needs=frozenset({"smartphone"}),
+            ),
+            follow_up_window_days=7,
         ),
     )
     # A secondary outcome participants complete online (the proposal form adds these later).
@@ -305,6 +390,15 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
     )
     submit_proposal(session, recruiting, actor=company)
     start_review(session, recruiting, actor=reviewer)
+    _rate_checklist(
+        session,
+        recruiting,
+        reviewer,
+        participant_burden=(
+            "concerns",
+            "Eight weekly app sessions: check that people without a smartphone can join.",
+        ),
+    )
     approve_trial(
         session,
         recruiting,
@@ -313,6 +407,7 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
         comments="Approved at both sites.",
         seed=SEED + 1,
     )
+    _record_ethics(session, recruiting, reviewer, "345678", "25/SW/0042", dt.date(2026, 9, 14))
     open_recruitment(session, recruiting, actor=reviewer)
 
     waiting = draft_proposal(
@@ -328,6 +423,95 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
             outcome=PrimaryOutcome("WEMWBS score", "points", 14, 70, 3),
             site_targets={dor_id: 50},
             follow_up_days=56,
+            aims="To find out whether CalmPath helps unpaid carers feel less stressed.",
+            target_population="Unpaid carers aged 18 and over living in West Dorset.",
+            funding="Purbeck Digital Health, with a Dorset Council carers' grant.",
+            recruitment_start=dt.date(2027, 1, 4),
+            recruitment_end=dt.date(2027, 12, 17),
+            ics_outcomes=("mental_health", "life_expectancy_gap"),
+            eligibility=EligibilityDraft(min_age=18, max_age=95, postcode_areas=("DT",)),
         ),
     )
     submit_proposal(session, waiting, actor=company)
+    dor_reviewer = users["researcher.dor@demo.test"]
+    add_comment(
+        session,
+        waiting,
+        actor=dor_reviewer,
+        body="Thank you. We will start the review this month; please send the carer "
+        "support leaflet you mention.",
+        is_internal=False,
+    )
+    add_comment(
+        session,
+        waiting,
+        actor=dor_reviewer,
+        body="Check with the carers' centre whether they can host the baseline visits.",
+        is_internal=True,
+    )
+
+
+def _west_dorset_trial(session, users, product_id: int, dor_id: int) -> Trial:
+    """Recruiting in DT postcodes only: the demo participant (BH8) is told she cannot join."""
+    company, reviewer = users["company@demo.test"], users["researcher.dor@demo.test"]
+    trial = draft_proposal(
+        session,
+        actor=company,
+        draft=ProposalDraft(
+            product_id=product_id,
+            title="StrideSense in West Dorset: balance at home in rural villages",
+            summary="We want to find out whether StrideSense helps older people in rural West "
+            "Dorset, far from a falls clinic, stay steady on their feet.",
+            control_arm="Usual care",
+            intervention_arm="StrideSense",
+            outcome=PrimaryOutcome("Timed Up and Go", "seconds", 3, 120, 1.5, lower_is_better=True),
+            site_targets={dor_id: 80},
+            aims="To find out whether StrideSense shortens the Timed Up and Go by at least "
+            "1.5 seconds for older people in rural West Dorset.",
+            target_population="People aged 65 and over living in DT postcodes.",
+            funding="Wessex Wearables, with a rural health innovation grant.",
+            recruitment_start=dt.date(2026, 11, 2),
+            recruitment_end=dt.date(2027, 10, 29),
+            ics_outcomes=("living_independently",),
+            eligibility=EligibilityDraft(
+                min_age=65, max_age=95, postcode_areas=("DT",), excluded_conditions=("dementia",)
+            ),
+            follow_up_window_days=7,
+        ),
+    )
+    submit_proposal(
+        session, trial, actor=company, require_complete=True, today=dt.date(2026, 10, 1)
+    )
+    start_review(session, trial, actor=reviewer)
+    _rate_checklist(session, trial, reviewer)
+    approve_trial(
+        session,
+        trial,
+        actor=reviewer,
+        site_targets={dor_id: 80},
+        comments="Approved for the Dorchester satellite.",
+        seed=SEED + 2,
+    )
+    _record_ethics(session, trial, reviewer, "1345678", "26/SC/0201", dt.date(2026, 10, 20))
+    open_recruitment(session, trial, actor=reviewer)
+    return trial
+
+
+def _unfinished_draft(session, users, product_id: int, wfh_id: int) -> Trial:
+    """A draft still missing its recruitment window and eligibility: shows the checklist."""
+    return draft_proposal(
+        session,
+        actor=users["company@demo.test"],
+        draft=ProposalDraft(
+            product_id=product_id,
+            title="StrideSense after a hip fracture",
+            summary="We want to find out whether StrideSense helps people regain their "
+            "balance at home after a hip fracture.",
+            control_arm="Usual rehabilitation",
+            intervention_arm="StrideSense with usual rehabilitation",
+            outcome=PrimaryOutcome("Timed Up and Go", "seconds", 3, 120, 2, lower_is_better=True),
+            site_targets={wfh_id: 60},
+            aims="To find out whether StrideSense speeds recovery of balance after a hip fracture.",
+            ics_outcomes=("living_independently",),
+        ),
+    )

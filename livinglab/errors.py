@@ -89,6 +89,16 @@ def register_error_handlers(app: Flask) -> None:
     def method_not_allowed(error):
         return _page(405, "There is a problem", "This page cannot be used in that way.")
 
+    @app.errorhandler(413)
+    def too_large(error):
+        megabytes = max(1, (app.config.get("DOCUMENT_MAX_BYTES") or 0) // 2**20)
+        return _page(
+            413,
+            "The file is too large",
+            f"Files must be smaller than {megabytes} MB. Go back and choose a smaller file. "
+            "Nothing was uploaded.",
+        )
+
     @app.errorhandler(429)
     def too_many(error):
         return _page(

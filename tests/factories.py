@@ -172,10 +172,16 @@ def make_trial(
     steps = {
         TrialStatus.SUBMITTED: lambda: submit_proposal(session, trial, actor=company),
         TrialStatus.IN_REVIEW: lambda: start_review(session, trial, actor=reviewer),
-        TrialStatus.APPROVED: lambda: approve_trial(
-            session, trial, actor=reviewer, site_targets=site_ids, comments="Fine.", seed=42
+        TrialStatus.APPROVED: lambda: (
+            rate_checklist_satisfied(session, trial, reviewer),
+            approve_trial(
+                session, trial, actor=reviewer, site_targets=site_ids, comments="Fine.", seed=42
+            ),
         ),
-        TrialStatus.RECRUITING: lambda: open_recruitment(session, trial, actor=reviewer),
+        TrialStatus.RECRUITING: lambda: (
+            record_ethics_approval(session, trial, reviewer),
+            open_recruitment(session, trial, actor=reviewer),
+        ),
         TrialStatus.FOLLOW_UP: lambda: close_recruitment(session, trial, actor=reviewer),
     }
     if status is not TrialStatus.DRAFT:
@@ -223,7 +229,14 @@ def reload_trial(session: Session, trial_id: int) -> Trial:
 
 
 def proposal_form_data(product_id: int, **changes: str) -> dict[str, str]:
-    """What a company types into the proposal form: a valid two-site 1:1 trial."""
+    """What a company types into the proposal form: a valid, complete 1:1 trial at WFH.
+
+    Complete means nothing is missing for submission: aims, population, funding, an ICS
+    outcome, an age range, and a recruitment window starting in 30 days for a year.
+    """
+    start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
+    end = start + dt.timedelta(days=365)
+    parts = ("day", "month", "year")
     return {
         "product_id": str(product_id),
         "title": "StepRight falls trial",
@@ -239,6 +252,17 @@ def proposal_form_data(product_id: int, **changes: str) -> dict[str, str]:
         "follow_up_days": "84",
         "target_wfh": "40",
         "target_dor": "",
+        "aims": "To find out whether the insole shortens Timed Up and Go after 12 weeks.",
+        "target_population": "People aged 65 and over living at home in Dorset.",
+        "funding": "Paid for by the company.",
+        "ics_outcomes": "living_independently",
+        "baseline_window_days": "0",
+        "follow_up_window_days": "7",
+        "min_age": "65",
+        "max_age": "95",
+        "postcode_areas": "",
+        **{f"recruitment_start-{part}": str(getattr(start, part)) for part in parts},
+        **{f"recruitment_end-{part}": str(getattr(end, part)) for part in parts},
         **changes,
     }
 
@@ -265,3 +289,51 @@ def count_rows(session: Session, model: type) -> int:
     from sqlalchemy import func
 
     return session.scalar(select(func.count()).select_from(model))
+
+
+def rate_checklist_satisfied(session: Session, trial: Trial, reviewer: User) -> None:
+    """Rate every review checklist item "satisfied", as approval requires."""
+    from trials.review.checklist import CHECKLIST, Rating, rate_checklist
+    from trials.review.models import ChecklistRating
+
+    rate_checklist(
+        session,
+        trial,
+        actor=reviewer,
+        ratings={item.code: Rating(ChecklistRating.SATISFIED) for item in CHECKLIST},
+    )
+
+
+#: What research staff type into the ethics form for a trial with a favourable opinion.
+ETHICS_FORM_DATA = {
+    "iras_id": "1234567",
+    "rec_reference": "24/SC/0123",
+    "approved_on-day": "1",
+    "approved_on-month": "3",
+    "approved_on-year": "2024",
+}
+
+
+def record_ethics_approval(session: Session, trial: Trial, reviewer: User) -> None:
+    """Record the IRAS ID, REC reference and approval date recruitment needs."""
+    from trials.review.ethics import record_ethics
+
+    record_ethics(
+        session,
+        trial,
+        actor=reviewer,
+        iras_id="1234567",
+        rec_reference="24/SC/0123",
+        approved_on=dt.date(2024, 3, 1),
+    )
+
+
+def checklist_form_data(rating: str = "satisfied", **changes: str) -> dict[str, str]:
+    """The review checklist form with every item given ``rating`` (and a note, if needed)."""
+    from trials.review.checklist import CHECKLIST
+
+    data: dict[str, str] = {}
+    for item in CHECKLIST:
+        data[f"{item.code}_rating"] = rating
+        data[f"{item.code}_note"] = "" if rating == "satisfied" else "Needs a closer look."
+    return {**data, **changes}

@@ -46,6 +46,8 @@ def company_proposes(app: Flask, world) -> int:
                 "name": "SafeStep insole",
                 "category": "device",
                 "intended_use": "Warns people at risk of falls when their gait changes.",
+                "stage": "prototype",
+                "device_class": "class_i",
             },
         )
     )
@@ -73,12 +75,14 @@ def researcher_approves(app: Flask, world, trial_id: int) -> None:
     staff = signed_in(app, world.researcher_wfh.email)
     assert "SafeStep falls trial" in text_of(staff.get("/review/"))
     ok(staff.post(f"/review/trials/{trial_id}/start"))
+    ok(staff.post(f"/review/trials/{trial_id}/checklist", data=factories.checklist_form_data()))
     ok(
         staff.post(
             f"/review/trials/{trial_id}/approve",
             data={"approve_wfh": "y", "target_wfh": "10", "approve_dor": "y", "target_dor": "10"},
         )
     )
+    ok(staff.post(f"/review/trials/{trial_id}/ethics", data=factories.ETHICS_FORM_DATA))
     ok(staff.post(f"/review/trials/{trial_id}/open"))
 
 

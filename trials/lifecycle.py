@@ -1,4 +1,4 @@
-"""The one place a trial changes state: checks the move and the actor, and audits it."""
+"""The one place a trial changes state: checks the move and actor, audits it, tells the company."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from livinglab.accounts.models import User
 from livinglab.audit.services import record
 from livinglab.errors import IllegalTransition, NotPermitted
 from trials.proposals.models import Trial
+from trials.review.notifications import notify_status_change
 from trials.states import REFUSALS, TrialStatus, roles_for
 
 
@@ -22,7 +23,10 @@ def transition(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> Trial:
-    """Move ``trial`` to ``target`` and write the audit event.
+    """Move ``trial`` to ``target``, write the audit event and email the company.
+
+    The emails go to the outbox in the same transaction (see
+    :mod:`trials.review.notifications`).
 
     Raises:
         IllegalTransition: the move is not in the state table from the current state.
@@ -49,4 +53,5 @@ def transition(
         new={"status": target, **(details or {})},
         reason=reason,
     )
+    notify_status_change(session, trial, target=target, reason=reason)
     return trial

@@ -14,17 +14,20 @@ from trials import permissions
 from trials.proposals.models import Trial, TrialSite
 
 
-def trial_with_details() -> Select[tuple[Trial]]:
-    return select(Trial).options(
+def trial_with_details(*, particulars: bool = True) -> Select[tuple[Trial]]:
+    """The trial with what its pages show; ``particulars`` adds ICS outcomes and eligibility
+    (the proposal, review and public pages), which staff work pages leave out."""
+    query = select(Trial).options(
         selectinload(Trial.arms),
         selectinload(Trial.trial_sites).joinedload(TrialSite.site),
         selectinload(Trial.measures),
         selectinload(Trial.visits),
         selectinload(Trial.product),
         selectinload(Trial.organisation),
-        selectinload(Trial.ics_outcomes),
-        selectinload(Trial.eligibility),
     )
+    if particulars:
+        query = query.options(selectinload(Trial.ics_outcomes), selectinload(Trial.eligibility))
+    return query
 
 
 def get_trial_or_404(
@@ -32,9 +35,12 @@ def get_trial_or_404(
     *,
     for_user: User,
     action: Callable[[User, Trial], bool] | None = None,
+    particulars: bool = True,
 ) -> Trial:
     """The trial if ``for_user`` may see it (else 404) and may do ``action`` (else 403)."""
-    trial = db.session.scalar(trial_with_details().where(Trial.id == trial_id))
+    trial = db.session.scalar(
+        trial_with_details(particulars=particulars).where(Trial.id == trial_id)
+    )
     if trial is None or not permissions.can_view_trial(for_user, trial):
         abort(404)
     if action is not None and not action(for_user, trial):

@@ -63,7 +63,9 @@ def index():
 @role_required(Role.EVALUATOR)
 def detail(trial_id: int):
     """One trial: arm counts, lock and run forms, the latest result and the decision."""
-    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_evaluate)
+    trial = get_trial_or_404(
+        trial_id, for_user=current_user, action=can_evaluate, particulars=False
+    )
     return _detail(trial)
 
 
@@ -71,7 +73,9 @@ def detail(trial_id: int):
 @role_required(Role.EVALUATOR)
 def lock(trial_id: int):
     """Lock the trial's data so no more values can be recorded."""
-    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_evaluate)
+    trial = get_trial_or_404(
+        trial_id, for_user=current_user, action=can_evaluate, particulars=False
+    )
     form = LockForm()
     if not form.validate_on_submit():
         return _detail(trial, status=422, lock_form=form)
@@ -85,7 +89,9 @@ def lock(trial_id: int):
 @role_required(Role.EVALUATOR)
 def run(trial_id: int):
     """Run the primary analysis on the locked data."""
-    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_evaluate)
+    trial = get_trial_or_404(
+        trial_id, for_user=current_user, action=can_evaluate, particulars=False
+    )
     services.run_primary_analysis(db.session, trial, actor=current_user)
     db.session.commit()
     flash("Primary analysis run. The result is below.", "success")
@@ -96,7 +102,9 @@ def run(trial_id: int):
 @role_required(Role.EVALUATOR)
 def decide(trial_id: int):
     """Record the NHS adoption decision, with reasons."""
-    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_evaluate)
+    trial = get_trial_or_404(
+        trial_id, for_user=current_user, action=can_evaluate, particulars=False
+    )
     form = DecisionForm()
     if not form.validate_on_submit():
         return _detail(trial, status=422, decision_form=form)

@@ -6,8 +6,9 @@ import datetime as dt
 import enum
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from livinglab.accounts.models import User
 from livinglab.db import enum_column, utcnow
 from livinglab.extensions import db
 
@@ -54,3 +55,16 @@ class Document(db.Model):
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    uploaded_by: Mapped[User] = relationship(lazy="raise")
+
+    @property
+    def size_text(self) -> str:
+        """The size for people: "840 KB", "2.4 MB"."""
+        if self.size_bytes >= 1024 * 1024:
+            return f"{self.size_bytes / (1024 * 1024):.1f} MB"
+        return f"{max(1, round(self.size_bytes / 1024))} KB"
+
+    @property
+    def type_label(self) -> str:
+        return "PDF" if self.content_type == "application/pdf" else "Word document"

@@ -108,8 +108,13 @@ class Participant(db.Model):
     @property
     def postcode_area(self) -> str:
         """Letters before the first digit, e.g. ``BH`` or ``DT``."""
-        outward = self.postcode.split(" ")[0]
-        return "".join(ch for ch in outward if ch.isalpha())[:2]
+        return postcode_area(self.postcode)
+
+
+def postcode_area(postcode: str) -> str:
+    """The postcode area: the letters before the first digit (``B8H 1AA`` -> ``B``)."""
+    outward = postcode.split(" ")[0]
+    return outward[: len(outward) - len(outward.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
 
 
 class CatchmentArea(db.Model):

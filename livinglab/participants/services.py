@@ -25,6 +25,7 @@ from livinglab.participants.models import (
     Participant,
     PossibleDuplicate,
     Sex,
+    postcode_area,
 )
 from livinglab.participants.nhs_number import (
     NHS_NUMBER_MESSAGE,
@@ -77,7 +78,7 @@ def normalise_uk_phone(raw: str) -> str | None:
 def is_in_catchment(session: Session, postcode: str) -> bool:
     """True when the postcode's outward district, or else its area, is listed and active."""
     outward = postcode.split(" ")[0]
-    area = "".join(ch for ch in outward if ch.isalpha())[:2]
+    area = postcode_area(postcode)
     rows = dict(
         session.execute(
             select(CatchmentArea.code, CatchmentArea.is_active).where(

@@ -18,7 +18,7 @@ WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 #: Demo trials: 1 StrideSense (follow-up), 2 CalmPath (recruiting), 3 CalmPath for carers.
 PAGES: dict[str | None, list[str]] = {
-    None: ["/", "/login", "/register", "/trials/", "/trials/2"],
+    None: ["/", "/login", "/register", "/trials/", "/trials/2", "/organisations/register"],
     "company@demo.test": [
         "/dashboard",
         "/products/",
@@ -26,19 +26,49 @@ PAGES: dict[str | None, list[str]] = {
         "/proposals/",
         "/proposals/new",
         "/proposals/1",
+        "/organisation/",
+        "/organisation/details",
+        "/products/1",
+        "/products/1/edit",
+        "/proposals/1/documents",
     ],
-    "researcher@demo.test": ["/review/", "/review/trials/2", "/enrolment/", "/enrolment/trials/1"],
-    "researcher.dor@demo.test": ["/review/trials/3"],
+    "researcher@demo.test": [
+        "/review/",
+        "/review/?status=recruiting&age=14",
+        "/review/trials/2",
+        "/review/trials/2/changes",
+        "/review/trials/2/checklist",
+        "/review/trials/2/ethics",
+        "/review/trials/2/timeline",
+        "/enrolment/",
+        "/enrolment/trials/1",
+        "/trials/1/consent-forms",
+        "/trials/1/consent-forms/reconsent-needed",
+    ],
+    "researcher.dor@demo.test": ["/review/trials/3", "/review/trials/3/checklist"],
     "evaluator@demo.test": ["/evaluation/", "/evaluation/trials/1"],
-    "participant@demo.test": ["/trials/2/consent", "/my-trials/"],
+    "participant@demo.test": ["/trials/2/consent", "/trials/2/eligibility", "/my-trials/"],
     "admin@demo.test": ["/admin/audit/"],
 }
 
 #: Forms submitted empty, so the error summary and field errors are checked as well.
 EMPTY_FORMS: dict[str | None, list[tuple[str, str]]] = {
-    None: [("/register", "Join the registry"), ("/login", "Sign in")],
-    "company@demo.test": [("/proposals/new", "Save draft"), ("/products/new", "Register product")],
-    "participant@demo.test": [("/trials/2/consent", "Continue")],
+    None: [
+        ("/register", "Join the registry"),
+        ("/login", "Sign in"),
+        ("/organisations/register", "Register organisation"),
+    ],
+    "company@demo.test": [
+        ("/proposals/new", "Save draft"),
+        ("/products/new", "Register product"),
+        ("/organisation/", "Send invitation"),
+        ("/products/1", "Upload file"),
+    ],
+    "participant@demo.test": [
+        ("/trials/2/consent", "Continue"),
+        ("/trials/2/eligibility", "Register interest"),
+    ],
+    "researcher.dor@demo.test": [("/review/trials/3", "Add comment")],
 }
 
 
@@ -78,4 +108,39 @@ def test_a_researcher_records_a_value_page_passes_axe(page: Page, live_url, serv
     page.get_by_role("button", name="Save value").click()
     page.get_by_role("alert").first.wait_for()
     assert violations(page) == []
+    assert server_errors == []
+
+
+def test_the_sample_size_page_passes_axe_with_an_answer_and_with_errors(
+    page: Page, live_url, server_errors
+):
+    """The demo has no draft proposal, so the company drafts one to reach the calculator."""
+    sign_in(page, live_url, "company@demo.test")
+    page.goto(f"{live_url}/proposals/new")
+    page.get_by_label("Product to test").select_option(index=1)
+    page.get_by_label("Trial title").fill("Sample size check")
+    page.get_by_label("Summary for residents").fill("A draft to reach the calculator.")
+    page.get_by_label("Control arm").fill("Usual care")
+    page.get_by_label("Intervention arm").fill("Product")
+    page.get_by_label("Primary outcome").fill("Timed Up and Go")
+    page.get_by_label("Unit").fill("seconds")
+    page.get_by_label("Lowest valid value").fill("3")
+    page.get_by_label("Highest valid value").fill("120")
+    page.get_by_label("Minimal important difference (optional)").fill("1.5")
+    page.get_by_label("A lower value is better").check()
+    page.get_by_label("Participants wanted at Wessex Fields hub").fill("30")
+    page.get_by_role("button", name="Save draft").click()
+    found = violations(page)  # the proposal page with its "before you can submit" list
+    page.get_by_role("link", name="Work out how many participants you need").click()
+    found += violations(page)
+    page.get_by_label("Standard deviation").fill("4")
+    page.get_by_role("button", name="Calculate").click()
+    page.get_by_role("heading", name="The answer").wait_for()
+    found += violations(page)
+    page.get_by_label("Standard deviation").fill("")
+    page.get_by_role("button", name="Calculate").click()
+    page.get_by_role("alert").first.wait_for()
+    found += violations(page)
+    sign_out(page, live_url)
+    assert found == []
     assert server_errors == []

@@ -1,4 +1,5 @@
-"""A new resident alone in the browser: join, confirm email, consent, answer, keep copies, leave.
+"""A new resident alone in the browser: join, confirm email, find a trial, check eligibility,
+register interest, consent, answer, keep copies, leave.
 
 The development outbox is switched on so the resident can follow the emailed link.
 """
@@ -50,10 +51,25 @@ def confirm_email(page: Page, live_url: str) -> None:
     expect(page.get_by_text("Email address confirmed").first).to_be_visible()
 
 
-def consent_to_calmpath(page: Page, live_url: str) -> None:
+def find_a_trial_and_check_eligibility(page: Page, live_url: str) -> None:
     page.goto(f"{live_url}/trials/")
+    page.get_by_label("Dorset health goal").select_option(label="Mental health")
+    page.get_by_role("button", name="Show trials").click()
+    expect(page.locator("main")).not_to_contain_text("StrideSense in West Dorset")
     page.get_by_role("link", name=CALMPATH).click()
-    page.get_by_role("button", name="Take part").click()
+    expect(page.locator("main")).to_contain_text("Who can take part")
+    page.get_by_role("button", name="Check if you can take part").click()
+    expect(page.get_by_role("heading", name="Can you take part?")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("You do not meet this")
+    page.get_by_role("button", name="Register interest").click()  # no site chosen
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.get_by_label("Dorchester satellite").check()
+    page.get_by_role("button", name="Register interest").click()
+    expect(page.locator("main")).to_contain_text("You registered interest")
+
+
+def consent_to_calmpath(page: Page, live_url: str) -> None:
+    page.get_by_role("link", name=re.compile("Read the consent form")).click()
     expect(page.get_by_role("heading", name="Consent form", level=1)).to_be_visible()
     for box in page.locator("input[type=checkbox]").all():
         box.check()
@@ -107,11 +123,12 @@ def withdraw(page: Page, live_url: str) -> None:
     expect(page.locator("main")).to_contain_text("You stopped taking part on")
 
 
-def test_a_new_resident_joins_consents_keeps_copies_and_withdraws(
+def test_a_new_resident_joins_finds_a_trial_consents_keeps_copies_and_withdraws(
     page: Page, live_url, server_errors
 ):
     join_the_registry(page, live_url)
     confirm_email(page, live_url)
+    find_a_trial_and_check_eligibility(page, live_url)
     consent_to_calmpath(page, live_url)
     complete_a_questionnaire(page, live_url)
     download_my_data(page, live_url)

@@ -8,6 +8,7 @@ decide; then the company reads the decision. CSRF is on throughout.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -32,8 +33,10 @@ def company_proposes(page: Page, live_url: str) -> str:
     page.get_by_role("link", name="Products").first.click()
     page.get_by_role("button", name="Register a product").click()
     page.get_by_label("Product name").fill("SafeStep insole")
-    page.get_by_label("Device").check()
+    page.get_by_label("Device", exact=True).check()
     page.get_by_label("Intended use").fill("Warns people at risk of falls when gait changes.")
+    page.get_by_label("Prototype").check()
+    page.get_by_label("Class I", exact=True).check()
     page.get_by_role("button", name="Register product").click()
     expect(page.get_by_role("table")).to_contain_text("SafeStep insole")
 
@@ -58,8 +61,25 @@ def company_proposes(page: Page, live_url: str) -> str:
     page.get_by_label("Participants wanted at Dorchester satellite").fill("20")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.locator("#missing")).to_contain_text("Choose at least one ICS outcome")
+    page.get_by_role("link", name="Edit the proposal").click()
+    page.get_by_label("Aims", exact=True).fill("To find out whether SafeStep shortens TUG.")
+    page.get_by_label("Who the trial is for").fill("People aged 65 and over living at home.")
+    page.get_by_label("Funding", exact=True).fill("Paid for by the company.")
+    page.get_by_label("Older people living well").check()
+    page.get_by_label("Youngest age").fill("65")
+    page.get_by_label("Oldest age").fill("95")
+    start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=14)
+    for name, day in (
+        ("recruitment_start", start),
+        ("recruitment_end", start.replace(year=start.year + 1, day=1)),
+    ):
+        for part in ("day", "month", "year"):
+            page.locator(f"#{name}-{part}").fill(str(getattr(day, part)))
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Nothing is missing")).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
-    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Submitted")
+    expect(page.locator(".nhsuk-summary-list").first).to_contain_text("Submitted")
     url = page.url
     sign_out(page, live_url)
     return url
@@ -73,11 +93,20 @@ def other_company_is_refused(page: Page, live_url: str, proposal_url: str) -> No
 
 
 def researcher_approves(page: Page, live_url: str) -> None:
-    """researcher@demo.test (WFH) reviews, approves at both sites and opens recruitment."""
+    """researcher@demo.test (WFH) rates the checklist, approves at both sites, records the
+    ethics approval and opens recruitment."""
     sign_in(page, live_url, "researcher@demo.test")
     page.get_by_role("link", name="Review queue").first.click()
     page.get_by_role("link", name=TITLE).click()
     page.get_by_role("button", name="Take into review").click()
+    page.get_by_label("Approve at Wessex Fields hub").check()
+    page.get_by_role("button", name="Approve trial").click()  # checklist not rated yet
+    expect(page.get_by_role("alert")).to_contain_text("Rate every item on the review checklist")
+    page.get_by_role("link", name="Rate the checklist").click()
+    for item in page.locator("main").get_by_role("group").all():
+        item.get_by_label("Satisfied").check()
+    page.get_by_role("button", name="Save checklist").click()
+    expect(page.get_by_text("Checklist saved: 6 items changed.")).to_be_visible()
     page.get_by_role("button", name="Approve trial").click()  # no site ticked
     expect(page.get_by_role("alert")).to_contain_text("Select at least one site")
     page.get_by_label("Approve at Wessex Fields hub").check()
@@ -85,8 +114,16 @@ def researcher_approves(page: Page, live_url: str) -> None:
     page.get_by_label("Comments for the company (optional)").fill("Clear protocol.")
     page.get_by_role("button", name="Approve trial").click()
     expect(page.get_by_text("allocation list has been generated")).to_be_visible()
+    page.get_by_role("link", name="Record the ethics approval").click()
+    page.get_by_label("IRAS project ID").fill("1234567")
+    page.get_by_label("REC reference").fill("24/SC/0123")
+    page.get_by_role("textbox", name="Day").fill("1")
+    page.get_by_role("textbox", name="Month").fill("3")
+    page.get_by_role("textbox", name="Year").fill("2024")
+    page.get_by_role("button", name="Save ethics approval").click()
+    expect(page.get_by_text("Ethics approval recorded.")).to_be_visible()
     page.get_by_role("button", name="Open recruitment").click()
-    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Recruiting")
+    expect(page.locator(".nhsuk-summary-list").first).to_contain_text("Recruiting")
     sign_out(page, live_url)
 
 
@@ -95,7 +132,10 @@ def participant_consents(page: Page, live_url: str) -> str:
     sign_in(page, live_url, "participant@demo.test")
     page.goto(f"{live_url}/trials/")
     page.get_by_role("link", name=TITLE).click()
-    page.get_by_role("button", name="Take part").click()
+    page.get_by_role("button", name="Check if you can take part").click()
+    page.get_by_label(re.compile("Wessex Fields hub")).check()
+    page.get_by_role("button", name="Register interest").click()
+    page.get_by_role("link", name=re.compile("Read the consent form")).click()
     expect(page.get_by_role("heading", name="Consent form", level=1)).to_be_visible()
     statements = page.locator("input[type=checkbox]")
     assert statements.count() >= 5
@@ -152,7 +192,7 @@ def company_sees_only_counts(page: Page, live_url: str, proposal_url: str) -> No
     main = page.locator("main").inner_text()
     assert "Pat Participant" not in main
     assert not re.search(r"\b(WFH|DOR)-[0-9A-F]{6}\b", main)
-    expect(page.get_by_role("table")).to_contain_text("Wessex Fields hub")
+    expect(page.get_by_role("table", name="Sites")).to_contain_text("Wessex Fields hub")
     sign_out(page, live_url)
 
 

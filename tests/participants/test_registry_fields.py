@@ -270,7 +270,8 @@ def test_the_catchment_is_data(session):
     session.flush()
     assert check_postcode(session, "sp8 4aa") == "SP8 4AA"
     assert check_postcode(session, "BH23 1AA") == "BH23 1AA"
-    for outside in ("BH24 1AA", "SP7 8AA", "SW1A 1AA"):
+    # "B8H" is area B (Birmingham) with district B8H, not BH.
+    for outside in ("BH24 1AA", "SP7 8AA", "SW1A 1AA", "B8H 1AA", "D1T 1AA"):
         with pytest.raises(InvalidInput) as raised:
             check_postcode(session, outside)
         assert raised.value.message == (

@@ -118,3 +118,14 @@ class FinderFilterForm(FlaskForm):
         csrf = False
 
     site = SelectField("Where would you like to take part?", validate_choice=True)
+    condition = SelectField(
+        "Health condition",
+        description="Show trials for people who live with this condition.",
+        validate_choice=True,
+    )
+    ics_outcome = SelectField(
+        "Dorset health goal",
+        description="The NHS in Dorset has 5 goals for improving health. "
+        "Show trials that work towards one of them.",
+        validate_choice=True,
+    )

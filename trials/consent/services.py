@@ -16,6 +16,7 @@ from livinglab.participants.models import Participant
 from trials.consent.models import (
     ComprehensionQuestion,
     Consent,
+    ConsentChange,
     ConsentForm,
     ConsentFormStatus,
     ConsentKind,
@@ -171,17 +172,35 @@ def latest_consent(session: Session, participant_id: int, trial_id: int) -> Cons
     )
 
 
+def major_change_since(session: Session, trial_id: int, version: int) -> bool:
+    """True when a version approved after ``version`` (current or since superseded) is major."""
+    newer_major = session.scalar(
+        select(ConsentForm.id)
+        .where(
+            ConsentForm.trial_id == trial_id,
+            ConsentForm.version > version,
+            ConsentForm.status != ConsentFormStatus.DRAFT,
+            ConsentForm.change_kind == ConsentChange.MAJOR,
+        )
+        .limit(1)
+    )
+    return newer_major is not None
+
+
 def require_current_consent(session: Session, participant_id: int, trial_id: int) -> Consent:
     """The guard every enrolment, allocation and observation service calls.
 
+    Consent on an older version still counts when every version approved since is a minor
+    change; a major change needs the participant to re-consent first.
+
     Raises:
-        NotPermitted: no consent, a withdrawal, or consent on a superseded version.
+        NotPermitted: no consent, a withdrawal, or consent on a version older than a major
+            change.
     """
     latest = latest_consent(session, participant_id, trial_id)
     if latest is None or latest.kind is not ConsentKind.CONSENT:
         raise NotPermitted("This participant has not given current consent to this trial.")
-    current = current_consent_form(session, trial_id)
-    if current is None or latest.consent_form_id != current.id:
+    if major_change_since(session, trial_id, latest.consent_form.version):
         raise NotPermitted(
             "This participant consented to an older version of the consent form and must "
             "re-consent first."

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from livinglab.accounts.roles import Role
@@ -28,12 +28,15 @@ from livinglab.extensions import db
 from livinglab.participants.queries import current_participant, participant_of_current_user
 from livinglab.security import role_required
 from livinglab.sites.models import Site
-from livinglab.sites.services import all_sites
 from trials.consent import services
 from trials.consent.copy import consent_copy_pdf
 from trials.consent.forms import FinderFilterForm, build_sign_form
 from trials.consent.models import Consent, ConsentKind
+from trials.consent.version_queries import consent_overview
 from trials.consent.withdrawal import latest_withdrawals
+from trials.eligibility import rules as eligibility_rules
+from trials.eligibility.queries import finder_choices, requires_condition, serves_ics_outcome
+from trials.eligibility.services import unmet_criteria
 from trials.enrolment.models import Enrolment
 from trials.observations.questionnaire_views import questionnaires_due
 from trials.proposals.models import Trial, TrialSite
@@ -64,23 +67,31 @@ def _recruiting_trial_or_404(trial_id: int) -> Trial:
 
 @bp.get("/trials/")
 def finder():
-    """Trials looking for volunteers, for anyone to browse, optionally at one site."""
-    sites = all_sites(db.session)
+    """Trials looking for volunteers, for anyone to browse, by site, condition or ICS outcome."""
+    choices = finder_choices(db.session)
     form = FinderFilterForm(request.args)
-    form.site.choices = [SelectChoice("", "Any site")] + [
-        SelectChoice(site.code, site.name) for site in sites
-    ]
+    form.site.choices = [SelectChoice("", "Any site"), *choices.sites]
+    form.condition.choices = [SelectChoice("", "Any condition"), *choices.conditions]
+    form.ics_outcome.choices = [SelectChoice("", "Any goal"), *choices.ics_outcomes]
     if request.args and not form.validate():
-        form.site.data = ""
+        for field in (form.site, form.condition, form.ics_outcome):
+            if field.errors:
+                # A missing value or one not on the list is ignored, as if "any" was chosen.
+                field.data, field.errors = "", []
     query = (
         select(Trial)
         .where(Trial.status.in_(OPEN_FOR_ENROLMENT))
         .options(
-            selectinload(Trial.organisation),
+            joinedload(Trial.organisation),
             selectinload(Trial.trial_sites).joinedload(TrialSite.site),
+            selectinload(Trial.ics_outcomes),
         )
         .order_by(Trial.id.desc())
     )
+    if form.condition.data:
+        query = query.where(requires_condition(form.condition.data))
+    if form.ics_outcome.data:
+        query = query.where(serves_ics_outcome(form.ics_outcome.data))
     if form.site.data:
         query = query.where(
             select(TrialSite.id)
@@ -98,7 +109,7 @@ def finder():
 
 @bp.get("/trials/<int:trial_id>")
 def trial_page(trial_id: int):
-    """One recruiting trial in plain English, with the way in to take part."""
+    """One recruiting trial in plain English: who can take part, and the way in."""
     trial = _recruiting_trial_or_404(trial_id)
     existing = None
     if current_user.is_authenticated and current_user.has_role(Role.PARTICIPANT):
@@ -107,7 +118,12 @@ def trial_page(trial_id: int):
             existing = services.latest_consent(db.session, participant.id, trial.id)
             if existing is not None and existing.kind is not ConsentKind.CONSENT:
                 existing = None
-    return render_template("consent/trial.html", trial=trial, existing=existing)
+    return render_template(
+        "consent/trial.html",
+        trial=trial,
+        existing=existing,
+        requirements=eligibility_rules.requirements(trial.eligibility),
+    )
 
 
 @bp.route("/trials/<int:trial_id>/consent", methods=["GET", "POST"])
@@ -125,6 +141,10 @@ def sign(trial_id: int):
             # Signing again is refused by the service (409); on GET, show their copy instead.
             flash("You have already agreed to take part in this trial.", "info")
             return redirect(url_for("consent.confirmation", consent_id=existing.id))
+        if unmet_criteria(db.session, participant, trial):
+            # The enrolment service refuses an ineligible participant on POST too.
+            flash("You cannot take part in this trial. See which requirements you do not meet.")
+            return redirect(url_for("eligibility.check", trial_id=trial.id))
     form = build_sign_form(consent_form, trial.approved_sites)
 
     def page(status: int = 200, template: str = "consent/sign.html"):
@@ -218,16 +238,13 @@ def my_trials():
         .where(Enrolment.participant_id == participant.id)
         .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
     ).all()
-    consents = db.session.execute(
-        select(Consent.trial_id, Consent.id)
-        .where(Consent.participant_id == participant.id, Consent.kind == ConsentKind.CONSENT)
-        .order_by(Consent.signed_at, Consent.id)
-    ).all()
-    latest_consent_id = {trial_id: consent_id for trial_id, consent_id in consents}
+    # Latest consent per trial (for the copy link) and notices of newer versions, one query.
+    latest_consent_id, notices = consent_overview(db.session, participant.id)
     return render_template(
         "consent/my_trials.html",
         rows=rows,
         latest_consent_id=latest_consent_id,
         withdrawals=latest_withdrawals(db.session, participant.id),
+        notices=notices,
         questionnaires=questionnaires_due(db.session, [enrolment for enrolment, _ in rows]),
     )

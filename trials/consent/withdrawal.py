@@ -59,6 +59,7 @@ def withdraw_from_trial(
     trial: Trial,
     scope: WithdrawalScope,
     reason: str | None = None,
+    consent_form_id: int | None = None,
 ) -> Consent:
     """Record the participant's withdrawal from ``trial`` and mark their enrolment withdrawn.
 
@@ -70,6 +71,8 @@ def withdraw_from_trial(
         scope: ``stop_taking_part`` keeps the data collected so far; ``stop_data_use``
             also leaves them out of the analysis dataset.
         reason: optional, in the participant's words; kept in the audit trail only.
+        consent_form_id: the version the withdrawal answers; by default the one the
+            participant last signed (declining a new version names the new one).
 
     Returns:
         The withdrawal record.
@@ -95,7 +98,7 @@ def withdraw_from_trial(
         reference=_new_reference(),
         participant_id=participant.id,
         trial_id=trial.id,
-        consent_form_id=latest.consent_form_id,
+        consent_form_id=consent_form_id or latest.consent_form_id,
         kind=ConsentKind.WITHDRAWAL,
         answers={},
         # Stopping needs no signature (the consent form says no reason is needed either),

@@ -14,6 +14,7 @@ from livinglab.errors import IllegalTransition, NotPermitted
 from livinglab.participants.models import Participant
 from livinglab.sites.models import Site
 from trials.consent.services import require_current_consent
+from trials.eligibility.services import already_message, enrolment_of, require_eligible
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.permissions import can_run_trial
 from trials.proposals.models import Trial
@@ -37,9 +38,22 @@ def _new_participant_code(session: Session, trial_id: int, site_code: str) -> st
 def create_enrolment(
     session: Session, *, trial: Trial, participant: Participant, site_id: int, actor: User
 ) -> Enrolment:
-    """Enrol a participant who has just consented (status ``consented``)."""
+    """Enrol a participant who has just consented (status ``consented``).
+
+    A participant who registered interest already has an ``interested`` enrolment: that
+    row moves on to ``consented`` at the site chosen now (with a new pseudonym from that
+    site if it changed), so there is still one enrolment per participant and trial.
+
+    Raises:
+        NotPermitted: no current consent, or a criterion is not met (``NotEligible``).
+        IllegalTransition: the participant is already consented or further on.
+    """
     require_current_consent(session, participant.id, trial.id)
+    require_eligible(session, participant, trial)
     site = session.get_one(Site, site_id)
+    existing = enrolment_of(session, participant.id, trial.id)
+    if existing is not None:
+        return _consent_interested(session, existing, trial=trial, site=site, actor=actor)
     enrolment = Enrolment(
         trial_id=trial.id,
         participant_id=participant.id,
@@ -59,6 +73,39 @@ def create_enrolment(
         new={
             "status": enrolment.status,
             "site_id": site_id,
+            "participant_code": enrolment.participant_code,
+        },
+    )
+    return enrolment
+
+
+def _consent_interested(
+    session: Session, enrolment: Enrolment, *, trial: Trial, site: Site, actor: User
+) -> Enrolment:
+    """Move an ``interested`` enrolment on to ``consented`` at ``site``."""
+    if enrolment.status is not EnrolmentStatus.INTERESTED:
+        raise IllegalTransition(already_message(enrolment))
+    old = {
+        "status": enrolment.status,
+        "site_id": enrolment.site_id,
+        "participant_code": enrolment.participant_code,
+    }
+    if enrolment.site_id != site.id:
+        enrolment.site = site
+        enrolment.participant_code = _new_participant_code(session, trial.id, site.code)
+    enrolment.status = EnrolmentStatus.CONSENTED
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="enrolment.consented",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        trial_id=trial.id,
+        old=old,
+        new={
+            "status": enrolment.status,
+            "site_id": site.id,
             "participant_code": enrolment.participant_code,
         },
     )

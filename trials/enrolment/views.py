@@ -37,7 +37,9 @@ bp.add_app_template_filter(_format_value, "outcome_value")
 def _enrolment_and_trial(enrolment_id: int) -> tuple[Enrolment, Trial]:
     """The enrolment at one of the user's sites (else 404) and its trial (404/403)."""
     enrolment = queries.get_site_enrolment_or_404(db.session, enrolment_id, for_user=current_user)
-    trial = get_trial_or_404(enrolment.trial_id, for_user=current_user, action=can_run_trial)
+    trial = get_trial_or_404(
+        enrolment.trial_id, for_user=current_user, action=can_run_trial, particulars=False
+    )
     return enrolment, trial
 
 
@@ -74,7 +76,9 @@ def index():
 @role_required(Role.RESEARCHER)
 def trial(trial_id: int):
     """The trial's participants at the researcher's sites: arm, recorded values, actions."""
-    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_run_trial)
+    trial = get_trial_or_404(
+        trial_id, for_user=current_user, action=can_run_trial, particulars=False
+    )
     page = db.paginate(
         queries.query_site_enrolments(trial.id, current_user.site_ids),
         per_page=current_app.config["PAGE_SIZE"],

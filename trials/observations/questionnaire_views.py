@@ -30,7 +30,9 @@ def _own(enrolment_id: int, visit_id: int, measure_id: int):
     enrolment = db.session.get(Enrolment, enrolment_id)
     if participant is None or enrolment is None or enrolment.participant_id != participant.id:
         abort(404)
-    trial = db.session.scalar(trial_with_details().where(Trial.id == enrolment.trial_id))
+    trial = db.session.scalar(
+        trial_with_details(particulars=False).where(Trial.id == enrolment.trial_id)
+    )
     visit = next((v for v in trial.visits if v.id == visit_id), None)
     measure = next((m for m in trial.measures if m.id == measure_id and m.instrument), None)
     if visit is None or measure is None:

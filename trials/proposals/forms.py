@@ -1,14 +1,24 @@
 """The trial proposal form (shape checks only; the service checks meaning).
 
-Sites are rows, so the form gets one target box per active site when it is built.
+Sites, ICS outcomes and conditions are rows, so :func:`proposal_form` builds the form with
+one target box per active site and the checkbox choices of the day. Everything after the
+design may be left empty in a draft; the proposal page lists what submission needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -20,11 +30,33 @@ from wtforms.validators import (
 
 from livinglab.products.models import Product
 from livinglab.sites.models import Site
-from livinglab.web.fields import NumberField, WholeNumberField
+from livinglab.web.fields import DateInputField, NumberField, WholeNumberField
+from trials.proposals.criteria import (
+    DIGITAL_NEEDS,
+    MAX_AGE,
+    MIN_AGE,
+    SEX_WORDS,
+    EligibilityDraft,
+    postcode_code_problem,
+    split_postcode_codes,
+)
 from trials.proposals.models import Trial
-from trials.proposals.services import PrimaryOutcome, ProposalDraft
+from trials.proposals.services import (
+    MAX_SITE_TARGET,
+    MAX_VISIT_WINDOW,
+    PrimaryOutcome,
+    ProposalDraft,
+)
 
-MAX_SITE_TARGET = 2000
+
+@dataclass(frozen=True)
+class ProposalChoices:
+    """The rows the form offers: the organisation's products, sites, outcomes, conditions."""
+
+    products: Sequence[Product]
+    sites: Sequence[Site]
+    ics_outcomes: Sequence[SelectChoice] = ()
+    conditions: Sequence[SelectChoice] = ()
 
 
 def _text(label: str, required: str, max_length: int, **kwargs) -> StringField:
@@ -35,6 +67,21 @@ def _text(label: str, required: str, max_length: int, **kwargs) -> StringField:
             Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
         ],
         **kwargs,
+    )
+
+
+def _draft_text(label: str, description: str) -> TextAreaField:
+    """Free text a draft may leave empty (submission needs it)."""
+    return TextAreaField(
+        label,
+        description=description,
+        validators=[Length(max=5000, message=f"{label} must be 5000 characters or fewer")],
+    )
+
+
+def _checkboxes(label: str, description: str, message: str, choices=()) -> SelectMultipleField:
+    return SelectMultipleField(
+        label, description=description, choices=list(choices), invalid_choice_message=message
     )
 
 
@@ -57,12 +104,37 @@ def _number(label: str, required: str | None, **kwargs) -> NumberField:
     )
 
 
-class ProposalForm(FlaskForm):
-    product_id = SelectField(
-        "Product to test",
-        coerce=_id_or_zero,
-        validate_choice=False,
+def _age(label: str) -> WholeNumberField:
+    return WholeNumberField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(MIN_AGE, MAX_AGE, f"{label} must be between {MIN_AGE} and {MAX_AGE}"),
+        ],
+        message=f"{label} must be a whole number, like 65",
+        description=f"Between {MIN_AGE} and {MAX_AGE}: the registry is for adults.",
     )
+
+
+def _window(label: str, default: int) -> WholeNumberField:
+    return WholeNumberField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(
+                0,
+                MAX_VISIT_WINDOW,
+                f"A visit window must be between 0 and {MAX_VISIT_WINDOW} days",
+            ),
+        ],
+        message=f"{label} must be a whole number, like 7",
+        description="Days either side of the planned day. 0 means on the day itself.",
+        default=default,
+    )
+
+
+class ProposalForm(FlaskForm):
+    product_id = SelectField("Product to test", coerce=_id_or_zero, validate_choice=False)
     title = _text("Trial title", "Enter the trial's title", 200)
     summary = TextAreaField(
         "Summary for residents",
@@ -71,6 +143,20 @@ class ProposalForm(FlaskForm):
             DataRequired("Enter a summary for residents"),
             Length(max=5000, message="Summary must be 5000 characters or fewer"),
         ],
+    )
+    aims = _draft_text("Aims", "What the trial sets out to show. Research staff read this.")
+    target_population = _draft_text(
+        "Who the trial is for",
+        "The population in plain words, for example: people aged 65 and over living at home "
+        "who have fallen in the last year.",
+    )
+    funding = _draft_text(
+        "Funding", "Who pays for the trial and how, for example: our company, with a grant."
+    )
+    ics_outcomes = _checkboxes(
+        "Which Dorset ICS outcomes does the trial serve?",
+        "Select all that apply. The Integrated Care System ties every innovation to these.",
+        "Select ICS outcomes from the list",
     )
     control_arm = _text(
         "Control arm",
@@ -117,6 +203,42 @@ class ProposalForm(FlaskForm):
         message="Days from baseline to follow-up must be a whole number, like 84",
         default=84,
     )
+    baseline_window_days = _window("Baseline visit window (± days)", 0)
+    follow_up_window_days = _window("Follow-up visit window (± days)", 7)
+    min_age = _age("Youngest age")
+    max_age = _age("Oldest age")
+    sexes = _checkboxes(
+        "Sex",
+        "Leave all unticked if the trial is open to everyone.",
+        "Select sexes from the list",
+        [SelectChoice(value, words) for value, words in SEX_WORDS.items()],
+    )
+    postcode_areas = StringField(
+        "Postcode areas or districts (optional)",
+        description="For example DT, or BH8 BH9. Separate them with commas or spaces. Leave "
+        "empty for anywhere in the Living Lab area (BH and DT postcodes).",
+        validators=[Length(max=300, message="Enter 300 characters or fewer")],
+    )
+    required_conditions = _checkboxes(
+        "Participants must live with at least one of these conditions",
+        "Leave all unticked if no condition is needed.",
+        "Select conditions from the list",
+    )
+    excluded_conditions = _checkboxes(
+        "Participants must not live with any of these conditions",
+        "Leave all unticked if no condition rules people out.",
+        "Select conditions from the list",
+    )
+    digital_needs = _checkboxes(
+        "What do participants need to have?",
+        "Select all that apply, for example a smartphone for an app trial.",
+        "Select what participants need from the list",
+        [SelectChoice(value, words) for value, _flag, words in DIGITAL_NEEDS],
+    )
+    recruitment_start = DateInputField(
+        "Recruitment starts", description="For example, 1 9 2026. Today or later."
+    )
+    recruitment_end = DateInputField("Recruitment ends", description="For example, 31 8 2027")
 
     #: Names of the per-site target boxes, in site order (set by :func:`proposal_form`).
     site_fields: list[tuple[str, Site]] = []
@@ -128,6 +250,12 @@ class ProposalForm(FlaskForm):
     def validate_outcome_mid(self, field: NumberField) -> None:
         if field.data is not None and field.data <= 0:
             raise ValidationError("Minimal important difference must be more than 0")
+
+    def validate_postcode_areas(self, field: StringField) -> None:
+        for code in split_postcode_codes(field.data or ""):
+            problem = postcode_code_problem(code)
+            if problem:
+                raise ValidationError(problem)
 
     def to_draft(self) -> ProposalDraft:
         return ProposalDraft(
@@ -148,64 +276,92 @@ class ProposalForm(FlaskForm):
                 site.id: self[name].data for name, site in self.site_fields if self[name].data
             },
             follow_up_days=self.follow_up_days.data,
+            aims=self.aims.data or "",
+            target_population=self.target_population.data or "",
+            funding=self.funding.data or "",
+            recruitment_start=self.recruitment_start.data,
+            recruitment_end=self.recruitment_end.data,
+            ics_outcomes=tuple(self.ics_outcomes.data or ()),
+            eligibility=self._eligibility(),
+            baseline_window_days=self.baseline_window_days.data or 0,
+            follow_up_window_days=self.follow_up_window_days.data or 0,
+        )
+
+    def _eligibility(self) -> EligibilityDraft:
+        return EligibilityDraft(
+            min_age=self.min_age.data,
+            max_age=self.max_age.data,
+            sexes=tuple(self.sexes.data or ()),
+            postcode_areas=tuple(split_postcode_codes(self.postcode_areas.data or "")),
+            required_conditions=tuple(self.required_conditions.data or ()),
+            excluded_conditions=tuple(self.excluded_conditions.data or ()),
+            digital_needs=frozenset(self.digital_needs.data or ()),
         )
 
 
-def proposal_form(
-    products: Sequence[Product], sites: Sequence[Site], trial: Trial | None = None, **kwargs
-) -> ProposalForm:
-    """A proposal form with the organisation's products and a target box per site.
+def proposal_form(choices: ProposalChoices, trial: Trial | None = None, **kwargs) -> ProposalForm:
+    """A proposal form offering ``choices``, with a target box per site.
 
-    With ``trial`` (editing), the boxes start from the trial's current values.
+    With ``trial`` (editing), the fields start from the trial's current values.
     """
 
     class Form(ProposalForm):
         pass
 
     site_fields = []
-    for site in sites:
+    for site in choices.sites:
         name = f"target_{site.code.lower()}"
-        label = f"Participants wanted at {site.name}"
-        setattr(
-            Form,
-            name,
-            WholeNumberField(
-                label,
-                validators=[
-                    Optional(),
-                    NumberRange(
-                        0,
-                        MAX_SITE_TARGET,
-                        f"Participants wanted at {site.name} must be between 0 and "
-                        f"{MAX_SITE_TARGET}",
-                    ),
-                ],
-                message=f"Participants wanted at {site.name} must be a whole number, like 60",
-                description="Leave empty or 0 if the trial should not run at this site.",
-            ),
-        )
+        setattr(Form, name, _site_target(site))
         site_fields.append((name, site))
     Form.site_fields = site_fields
     if trial is not None:
         kwargs.setdefault("data", _initial(trial, site_fields))
     form = Form(**kwargs)
     form.product_id.choices = [SelectChoice(0, "Select a product")] + [
-        SelectChoice(p.id, p.name) for p in products
+        SelectChoice(p.id, p.name) for p in choices.products
     ]
+    form.ics_outcomes.choices = list(choices.ics_outcomes)
+    form.required_conditions.choices = list(choices.conditions)
+    form.excluded_conditions.choices = list(choices.conditions)
     return form
+
+
+def _site_target(site: Site) -> WholeNumberField:
+    return WholeNumberField(
+        f"Participants wanted at {site.name}",
+        validators=[
+            Optional(),
+            NumberRange(
+                0,
+                MAX_SITE_TARGET,
+                f"Participants wanted at {site.name} must be between 0 and {MAX_SITE_TARGET}",
+            ),
+        ],
+        message=f"Participants wanted at {site.name} must be a whole number, like 60",
+        description="Leave empty or 0 if the trial should not run at this site.",
+    )
 
 
 def _initial(trial: Trial, site_fields: list[tuple[str, Site]]) -> dict:
     measure = trial.primary_measure
     follow_up = next((v for v in trial.visits if not v.is_baseline), None)
+    baseline = next((v for v in trial.visits if v.is_baseline), None)
     targets = {ts.site_id: ts.target for ts in trial.trial_sites}
     data = {
         "product_id": trial.product_id,
         "title": trial.title,
         "summary": trial.summary,
+        "aims": trial.aims,
+        "target_population": trial.target_population,
+        "funding": trial.funding,
+        "ics_outcomes": [outcome.code for outcome in trial.ics_outcomes],
         "control_arm": trial.control_arm.name if trial.control_arm else "",
         "intervention_arm": next((a.name for a in trial.arms if not a.is_control), ""),
         "follow_up_days": follow_up.day_offset if follow_up else 84,
+        "baseline_window_days": baseline.window_days if baseline else 0,
+        "follow_up_window_days": follow_up.window_days if follow_up else 0,
+        "recruitment_start": trial.recruitment_start,
+        "recruitment_end": trial.recruitment_end,
     }
     if measure is not None:
         data |= {
@@ -215,6 +371,17 @@ def _initial(trial: Trial, site_fields: list[tuple[str, Site]]) -> dict:
             "outcome_max": measure.max_value,
             "outcome_mid": measure.minimal_important_difference,
             "lower_is_better": "yes" if measure.lower_is_better else "no",
+        }
+    criteria = trial.eligibility
+    if criteria is not None:
+        data |= {
+            "min_age": criteria.min_age,
+            "max_age": criteria.max_age,
+            "sexes": list(criteria.sexes or []),
+            "postcode_areas": " ".join(criteria.postcode_areas or []),
+            "required_conditions": [c.code for c in criteria.required_conditions],
+            "excluded_conditions": [c.code for c in criteria.excluded_conditions],
+            "digital_needs": [v for v, flag, _w in DIGITAL_NEEDS if getattr(criteria, flag)],
         }
     data |= {name: targets.get(site.id) for name, site in site_fields}
     return data

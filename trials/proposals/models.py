@@ -130,6 +130,14 @@ class Trial(db.Model):
     def approved_sites(self) -> list[TrialSite]:
         return [ts for ts in self.trial_sites if ts.is_approved]
 
+    @property
+    def eligibility_in_words(self) -> list[tuple[str, str]]:
+        """The eligibility criteria as (question, answer) rows; empty when none are set."""
+        # Imported here because the describing module imports this one.
+        from trials.proposals.criteria import describe_eligibility
+
+        return describe_eligibility(self.eligibility)
+
     def __repr__(self) -> str:
         return f"<Trial {self.id} {self.status}>"
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from wtforms import SelectChoice
 
+from livinglab.participants.models import Condition
 from livinglab.products.models import Product
 from trials.enrolment.models import Enrolment, EnrolmentStatus
-from trials.proposals.models import Trial
+from trials.proposals.models import IcsOutcome, Trial
 from trials.review.models import ReviewDecision
 
 #: Enrolment statuses that count as recruited in the company's totals.
@@ -38,6 +40,28 @@ def organisation_products(session: Session, organisation_id: int | None) -> list
     )
 
 
+def ics_outcome_choices(session: Session) -> list[SelectChoice]:
+    """The Dorset ICS outcomes as checkboxes, in the plan's order, with their short name."""
+    rows = session.scalars(select(IcsOutcome).order_by(IcsOutcome.position))
+    return [SelectChoice(row.code, f"{row.short_name}: {row.title}") for row in rows]
+
+
+def condition_choices(session: Session, keep: Trial | None = None) -> list[SelectChoice]:
+    """Active conditions as checkboxes, by name, plus any retired one ``keep`` still uses."""
+    criteria = keep.eligibility if keep is not None else None
+    kept = (
+        [c.id for c in (*criteria.required_conditions, *criteria.excluded_conditions)]
+        if criteria is not None
+        else []
+    )
+    rows = session.execute(
+        select(Condition.code, Condition.name)
+        .where(or_(Condition.is_active, Condition.id.in_(kept)))
+        .order_by(Condition.name)
+    )
+    return [SelectChoice(code, name) for code, name in rows]
+
+
 def review_history(session: Session, trial_id: int) -> list[ReviewDecision]:
     """Review decisions on the trial, oldest first (the reviewer is joined in)."""
     return list(
@@ -57,3 +81,12 @@ def recruited_by_site(session: Session, trial_id: int) -> dict[int, int]:
         .group_by(Enrolment.site_id)
     )
     return {site_id: n for site_id, n in rows}
+
+
+#: Counts below this are shown as "fewer than 5" to companies, so nobody can be singled out.
+SMALL_COUNT = 5
+
+
+def suppress_small(count: int) -> str:
+    """A count for the company's eyes: 0, "fewer than 5", or the number."""
+    return "fewer than 5" if 0 < count < SMALL_COUNT else str(count)

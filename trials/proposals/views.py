@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user
 
 from livinglab.accounts.roles import Role
+from livinglab.db import utcnow
 from livinglab.errors import InvalidInput
 from livinglab.extensions import db
 from livinglab.security import role_required
@@ -13,17 +14,27 @@ from livinglab.sites.services import all_sites
 from livinglab.web.forms import show_error
 from trials.permissions import can_edit_proposal, is_company_member
 from trials.proposals import queries, services
-from trials.proposals.forms import ProposalForm, WithdrawForm, proposal_form
+from trials.proposals.checklist import missing_items
+from trials.proposals.forms import ProposalChoices, ProposalForm, WithdrawForm, proposal_form
 from trials.proposals.models import Trial
+from trials.proposals.sample_size import SampleSize, SampleSizeError, split_evenly
+from trials.proposals.sample_size_forms import SampleSizeForm, sample_size_form
 from trials.queries import get_trial_or_404
+from trials.review.comments import company_comments
+from trials.review.timeline import company_timeline
 from trials.states import TrialStatus, roles_for
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
 
 def _form(trial: Trial | None = None) -> ProposalForm:
-    products = queries.organisation_products(db.session, current_user.organisation_id)
-    return proposal_form(products, all_sites(db.session), trial)
+    choices = ProposalChoices(
+        products=queries.organisation_products(db.session, current_user.organisation_id),
+        sites=all_sites(db.session),
+        ics_outcomes=queries.ics_outcome_choices(db.session),
+        conditions=queries.condition_choices(db.session, keep=trial),
+    )
+    return proposal_form(choices, trial)
 
 
 def _form_page(form: ProposalForm, trial: Trial | None, status: int):
@@ -68,12 +79,19 @@ def new():
 @bp.get("/<int:trial_id>")
 @role_required(Role.COMPANY)
 def detail(trial_id: int):
-    """The proposal, its review comments and recruitment totals (never identities)."""
+    """The proposal, what it lacks, its review comments and recruitment totals."""
     trial = get_trial_or_404(trial_id, for_user=current_user, action=is_company_member)
     return _detail(trial)
 
 
-def _detail(trial: Trial, *, withdraw_form: WithdrawForm | None = None, status: int = 200):
+def _detail(
+    trial: Trial,
+    *,
+    withdraw_form: WithdrawForm | None = None,
+    refused: bool = False,
+    status: int = 200,
+):
+    can_edit = can_edit_proposal(current_user, trial)
     page = render_template(
         "proposals/detail.html",
         trial=trial,
@@ -81,7 +99,12 @@ def _detail(trial: Trial, *, withdraw_form: WithdrawForm | None = None, status: 
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         reviews=queries.review_history(db.session, trial.id),
         recruited=queries.recruited_by_site(db.session, trial.id),
-        can_edit=can_edit_proposal(current_user, trial),
+        suppress_small=queries.suppress_small,
+        company_comments=company_comments(db.session, trial.id),
+        company_timeline=company_timeline(db.session, trial.id),
+        missing=missing_items(trial, utcnow().date()) if can_edit else [],
+        refused=refused,
+        can_edit=can_edit,
         can_submit=Role.COMPANY in roles_for(trial.status, TrialStatus.SUBMITTED),
         can_withdraw=Role.COMPANY in roles_for(trial.status, TrialStatus.WITHDRAWN),
     )
@@ -110,9 +133,12 @@ def edit(trial_id: int):
 @bp.post("/<int:trial_id>/submit")
 @role_required(Role.COMPANY)
 def submit(trial_id: int):
-    """Send the proposal to the sites' research staff for review."""
+    """Send the proposal for review; refused (409) while the checklist has gaps."""
     trial = get_trial_or_404(trial_id, for_user=current_user, action=is_company_member)
-    services.submit_proposal(db.session, trial, actor=current_user)
+    try:
+        services.submit_proposal(db.session, trial, actor=current_user, require_complete=True)
+    except services.ProposalIncomplete:
+        return _detail(trial, refused=True, status=409)
     db.session.commit()
     flash("Proposal submitted. Research staff at the sites will review it.", "success")
     return redirect(url_for(".detail", trial_id=trial.id))
@@ -129,4 +155,68 @@ def withdraw(trial_id: int):
     services.withdraw_proposal(db.session, trial, actor=current_user, reason=form.reason.data)
     db.session.commit()
     flash("Proposal withdrawn.", "success")
+    return redirect(url_for(".detail", trial_id=trial.id))
+
+
+def _calculated(trial: Trial, form: SampleSizeForm) -> SampleSize | None:
+    """The calculator's answer, or ``None`` with the reason put by its field."""
+    if not form.validate_on_submit():
+        return None
+    measure = trial.primary_measure
+    try:
+        return form.calculate(unit=measure.unit if measure else "")
+    except SampleSizeError as error:
+        show_error(form, InvalidInput(error.field, error.message))
+        return None
+
+
+def _sample_size_page(
+    trial: Trial, form: SampleSizeForm, answer: SampleSize | None, use_error: str | None = None
+):
+    sites = trial.trial_sites
+    shares = split_evenly(answer.total, len(sites)) if answer and sites else []
+    page = render_template(
+        "proposals/sample_size.html",
+        trial=trial,
+        form=form,
+        answer=answer,
+        shares=list(zip(sites, shares, strict=False)),
+        use_error=use_error,
+    )
+    failed = form.errors or use_error
+    return page, 422 if failed else 200
+
+
+@bp.route("/<int:trial_id>/sample-size", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def sample_size(trial_id: int):
+    """Work out how many participants the trial needs (statsmodels power calculation)."""
+    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_edit_proposal)
+    form = sample_size_form(trial)
+    return _sample_size_page(trial, form, _calculated(trial, form))
+
+
+@bp.post("/<int:trial_id>/sample-size/use")
+@role_required(Role.COMPANY)
+def use_sample_size(trial_id: int):
+    """Share the calculated total across the requested sites and save it as the targets."""
+    trial = get_trial_or_404(trial_id, for_user=current_user, action=can_edit_proposal)
+    form = sample_size_form(trial)
+    answer = _calculated(trial, form)
+    if answer is None:
+        return _sample_size_page(trial, form, None)
+    try:
+        targets = services.use_sample_size_as_targets(
+            db.session, trial, actor=current_user, answer=answer
+        )
+    except InvalidInput as error:
+        db.session.rollback()
+        trial = get_trial_or_404(trial_id, for_user=current_user, action=can_edit_proposal)
+        return _sample_size_page(trial, form, answer, use_error=error.message)
+    db.session.commit()
+    flash(
+        f"Participant targets set from the sample size: {answer.total} in total, "
+        f"shared across {len(targets)} site{'s' if len(targets) != 1 else ''}.",
+        "success",
+    )
     return redirect(url_for(".detail", trial_id=trial.id))

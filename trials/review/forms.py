@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from livinglab.web.fields import WholeNumberField
@@ -14,6 +14,9 @@ MAX_TARGET = 2000
 
 
 class ApprovalForm(FlaskForm):
+    #: Never rendered as an input: carries the "rate the checklist first" error, which the
+    #: error summary links to the checklist section (``#checklist``) of the review page.
+    checklist = HiddenField()
     comments = TextAreaField(
         "Comments for the company (optional)",
         validators=[

@@ -14,8 +14,10 @@ from trials.lifecycle import transition
 from trials.permissions import is_site_researcher
 from trials.proposals.models import Trial
 from trials.randomisation.services import generate_allocation_list
+from trials.review.checklist import require_checklist_complete
+from trials.review.ethics import require_ethics_approval
 from trials.review.models import ReviewDecision, ReviewOutcome
-from trials.states import TrialStatus
+from trials.states import TrialStatus, roles_for
 
 
 def _require_reviewer(actor: User, trial: Trial) -> None:
@@ -58,9 +60,12 @@ def approve_trial(
     Raises:
         NotPermitted: the actor is not staff at one of the trial's sites.
         IllegalTransition: the trial is not in review.
-        InvalidInput: ``sites`` when no requested site is approved or a target is not positive.
+        InvalidInput: ``checklist`` when a checklist item is unrated or not met;
+            ``sites`` when no requested site is approved or a target is not positive.
     """
     _require_reviewer(actor, trial)
+    if roles_for(trial.status, TrialStatus.APPROVED):
+        require_checklist_complete(session, trial)
     requested = {ts.site_id: ts for ts in trial.trial_sites}
     if not site_targets:
         raise InvalidInput("sites", "Select at least one site to approve the trial for")
@@ -111,7 +116,15 @@ def reject_trial(session: Session, trial: Trial, *, actor: User, reason: str) ->
 
 
 def open_recruitment(session: Session, trial: Trial, *, actor: User) -> Trial:
+    """Open recruitment on an approved trial whose ethics references are recorded.
+
+    Raises:
+        NotPermitted: the actor is not staff at one of the trial's sites.
+        IllegalTransition: the trial is not approved, or its ethics approval is not recorded.
+    """
     _require_reviewer(actor, trial)
+    if roles_for(trial.status, TrialStatus.RECRUITING):
+        require_ethics_approval(trial)
     transition(session, trial, TrialStatus.RECRUITING, actor=actor)
     session.flush()
     return trial

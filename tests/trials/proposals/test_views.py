@@ -45,7 +45,7 @@ def test_a_company_drafts_and_submits_a_proposal(client, world, login_as, sessio
         select(AuditEvent.action).where(AuditEvent.trial_id == trial.id).order_by(AuditEvent.id)
     ).all()
     assert "trial.drafted" in actions
-    assert actions[-1] == "trial.submitted"
+    assert actions[-2:] == ["trial.submitted", "proposal.version_recorded"]
 
 
 def test_submitting_twice_is_refused_as_an_illegal_move(client, world, login_as, session):

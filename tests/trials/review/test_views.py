@@ -55,6 +55,10 @@ def test_a_researcher_reviews_and_approves_for_both_sites(client, world, login_a
     assert "Approve trial" in page
     assert "The company asked for 20." in page
 
+    checklist = client.post(
+        f"/review/trials/{trial.id}/checklist", data=factories.checklist_form_data()
+    )
+    assert checklist.status_code == 302
     response = client.post(f"/review/trials/{trial.id}/approve", data=APPROVE_BOTH)
     assert response.status_code == 302
     trial = factories.reload_trial(session, trial.id)
@@ -71,6 +75,8 @@ def test_a_researcher_reviews_and_approves_for_both_sites(client, world, login_a
         )
     )
 
+    ethics = client.post(f"/review/trials/{trial.id}/ethics", data=factories.ETHICS_FORM_DATA)
+    assert ethics.status_code == 302
     assert client.post(f"/review/trials/{trial.id}/open").status_code == 302
     assert status_of(session, trial) is TrialStatus.RECRUITING
     assert client.post(f"/review/trials/{trial.id}/close").status_code == 302
@@ -79,6 +85,7 @@ def test_a_researcher_reviews_and_approves_for_both_sites(client, world, login_a
 
 def test_approving_for_one_site_leaves_the_other_unapproved(client, world, login_as, session):
     trial = factories.make_trial(session, world, status=TrialStatus.IN_REVIEW)
+    factories.rate_checklist_satisfied(session, trial, world.researcher_wfh)
     session.commit()
     login_as(world.researcher_wfh)
     response = client.post(
