@@ -6,24 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from livinglab.audit.services import record
-from livinglab.db import utcnow
-from livinglab.errors import IllegalTransition, InvalidInput, NotFound
+from livinglab.errors import IllegalTransition, NotFound
 from livinglab.participants.models import Participant
-from trials.consent.models import Consent, ConsentForm, ConsentKind, WithdrawalScope
-from trials.consent.services import (
-    _new_reference,
-    _normalise_name,
-    latest_consent,
-    wrong_answer_message,
-)
+from trials.consent.models import Consent, ConsentForm, WithdrawalScope
+from trials.consent.services import latest_consent, signed_consent
 from trials.consent.versions import needs_reconsent
 from trials.consent.withdrawal import withdraw_from_trial
 from trials.enrolment.models import Enrolment
 from trials.proposals.models import Trial
 from trials.states import DATA_OPEN
-
-#: The consent form and the consent service use the same words.
-REQUIRED_STATEMENT = "You must agree to this statement to take part"
 
 
 def form_to_reconsent(session: Session, participant: Participant, trial: Trial) -> ConsentForm:
@@ -52,31 +43,6 @@ def form_to_reconsent(session: Session, participant: Participant, trial: Trial) 
     return form
 
 
-def check_answers(
-    form: ConsentForm,
-    participant: Participant,
-    *,
-    answers: dict[int, bool],
-    comprehension: dict[int, int],
-    typed_name: str,
-) -> None:
-    """The same checks as a first consent: required statements, right answers, own name.
-
-    Raises:
-        InvalidInput: on ``statement_<id>``, ``question_<id>`` or ``typed_name``.
-    """
-    for statement in form.statements:
-        if statement.is_required and not answers.get(statement.id):
-            raise InvalidInput(f"statement_{statement.id}", REQUIRED_STATEMENT)
-    for question in form.questions:
-        if comprehension.get(question.id) != question.correct_option:
-            raise InvalidInput(f"question_{question.id}", wrong_answer_message(question))
-    if _normalise_name(typed_name) != _normalise_name(participant.user.full_name):
-        raise InvalidInput(
-            "typed_name", "Type your full name exactly as it appears on your account"
-        )
-
-
 def sign_reconsent(
     session: Session,
     *,
@@ -95,23 +61,18 @@ def sign_reconsent(
 
     Raises:
         IllegalTransition: see :func:`form_to_reconsent`.
-        InvalidInput: see :func:`check_answers`.
+        InvalidInput: see :func:`trials.consent.services.signed_consent`.
     """
     form = form_to_reconsent(session, participant, trial)
-    chosen = comprehension or {}
-    check_answers(form, participant, answers=answers, comprehension=chosen, typed_name=typed_name)
-    previous = latest_consent(session, participant.id, trial.id)
-    consent = Consent(
-        reference=_new_reference(),
-        participant_id=participant.id,
+    consent = signed_consent(
+        form,
+        participant,
         trial_id=trial.id,
-        consent_form_id=form.id,
-        kind=ConsentKind.CONSENT,
-        answers={str(s.id): bool(answers.get(s.id)) for s in form.statements},
-        typed_name=typed_name.strip(),
-        signed_at=utcnow(),
-        comprehension_answers={str(q.id): chosen[q.id] for q in form.questions} or None,
+        answers=answers,
+        comprehension=comprehension or {},
+        typed_name=typed_name,
     )
+    previous = latest_consent(session, participant.id, trial.id)
     session.add(consent)
     session.flush()
     record(

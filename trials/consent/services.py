@@ -225,6 +225,48 @@ def _new_reference() -> str:
     return "DLL-" + secrets.token_hex(4).upper()
 
 
+#: The consent form pages show the same words.
+REQUIRED_STATEMENT = "You must agree to this statement to take part"
+
+
+def signed_consent(
+    form: ConsentForm,
+    participant: Participant,
+    *,
+    trial_id: int,
+    answers: dict[int, bool],
+    comprehension: dict[int, int],
+    typed_name: str,
+) -> Consent:
+    """A new consent record on ``form`` after the checks every signature needs (unsaved).
+
+    Raises:
+        InvalidInput: on ``statement_<id>`` (a required statement not agreed),
+            ``question_<id>`` (a wrong answer) or ``typed_name`` (not their own name).
+    """
+    for statement in form.statements:
+        if statement.is_required and not answers.get(statement.id):
+            raise InvalidInput(f"statement_{statement.id}", REQUIRED_STATEMENT)
+    for question in form.questions:
+        if comprehension.get(question.id) != question.correct_option:
+            raise InvalidInput(f"question_{question.id}", wrong_answer_message(question))
+    if _normalise_name(typed_name) != _normalise_name(participant.user.full_name):
+        raise InvalidInput(
+            "typed_name", "Type your full name exactly as it appears on your account"
+        )
+    return Consent(
+        reference=_new_reference(),
+        participant_id=participant.id,
+        trial_id=trial_id,
+        consent_form_id=form.id,
+        kind=ConsentKind.CONSENT,
+        answers={str(s.id): bool(answers.get(s.id)) for s in form.statements},
+        typed_name=typed_name.strip(),
+        signed_at=utcnow(),
+        comprehension_answers={str(q.id): comprehension[q.id] for q in form.questions} or None,
+    )
+
+
 def sign_consent(
     session: Session,
     *,
@@ -267,30 +309,13 @@ def sign_consent(
     latest = latest_consent(session, participant.id, trial.id)
     if latest is not None and latest.kind is ConsentKind.CONSENT:
         raise IllegalTransition("You have already consented to this trial.")
-    for statement in form.statements:
-        if statement.is_required and not answers.get(statement.id):
-            raise InvalidInput(
-                f"statement_{statement.id}",
-                "You must agree to this statement to take part",
-            )
-    chosen = comprehension or {}
-    for question in form.questions:
-        if chosen.get(question.id) != question.correct_option:
-            raise InvalidInput(f"question_{question.id}", wrong_answer_message(question))
-    if _normalise_name(typed_name) != _normalise_name(participant.user.full_name):
-        raise InvalidInput(
-            "typed_name", "Type your full name exactly as it appears on your account"
-        )
-    consent = Consent(
-        reference=_new_reference(),
-        participant_id=participant.id,
+    consent = signed_consent(
+        form,
+        participant,
         trial_id=trial.id,
-        consent_form_id=form.id,
-        kind=ConsentKind.CONSENT,
-        answers={str(s.id): bool(answers.get(s.id)) for s in form.statements},
-        typed_name=typed_name.strip(),
-        signed_at=utcnow(),
-        comprehension_answers={str(q.id): chosen[q.id] for q in form.questions} or None,
+        answers=answers,
+        comprehension=comprehension or {},
+        typed_name=typed_name,
     )
     session.add(consent)
     session.flush()
