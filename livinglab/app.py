@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, send_from_directory
+from flask_talisman import Talisman
 from jinja2 import (
     BytecodeCache,
     ChainableUndefined,
@@ -18,7 +19,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 
 from livinglab.config import config_class
-from livinglab.extensions import csrf, db, limiter, login_manager, migrate, talisman
+from livinglab.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,7 +164,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    talisman.init_app(
+    # One Talisman per app: its settings live on the instance, so a shared one would give
+    # every app the settings of the last one built.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],

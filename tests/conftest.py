@@ -87,34 +87,68 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        database = tmp_path / "test.sqlite"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), database)
-        return f"sqlite:///{database}"
-    return request.getfixturevalue("postgres_schema")
-
-
 def _forget_signed_in_user(sender: Flask, **extra) -> None:
     """pytest-flask keeps one app context (and so one ``g``) for the whole test; without
     this, Flask-Login would reuse the user of an earlier request from another client."""
     g.pop("_login_user", None)
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def _test_app(database_url: str) -> Flask:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="testing")
     request_started.connect(_forget_signed_in_user, app)
-    if database_url.startswith("postgresql"):
-        with app.app_context():
+    return app
+
+
+@pytest.fixture(scope="session")
+def sqlite_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app per worker on one SQLite file, reset from the template before each test.
+
+    Building an app per test cost a third of the suite's time: werkzeug compiles every URL
+    rule and SQLAlchemy's statement cache lives on the engine, so both started cold.
+    """
+    path = tmp_path_factory.mktemp("sqlite") / "test.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    app = _test_app(f"sqlite:///{path}")
+    app.config["TEST_DATABASE_PATH"] = path
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_app(postgres_schema: str) -> Iterator[Flask]:
+    """One app per worker on its own PostgreSQL schema, truncated after each test."""
+    app = _test_app(postgres_schema)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The worker's app on a freshly seeded database; settings a test changes are put back."""
+    app: Flask = request.getfixturevalue(f"{request.param}_app")
+    settings = dict(app.config)
+    with app.app_context():
+        if request.param == "sqlite":
+            db.engine.dispose()
+            shutil.copyfile(
+                request.getfixturevalue("sqlite_template"), settings["TEST_DATABASE_PATH"]
+            )
+        else:
             _seed()  # the previous test's rows were truncated
     yield app
     with app.app_context():
         db.session.remove()
-        if database_url.startswith("postgresql"):
+        if request.param == "postgresql":
             _truncate_all()
-        db.engine.dispose()
+    app.config.clear()
+    app.config.update(settings)
+
+
+@pytest.fixture
+def database_url(app: Flask) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 @pytest.fixture

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from livinglab import create_app
 from livinglab.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 
 
 @pytest.fixture
-def app_with_failing_routes(app: Flask) -> Flask:
+def app_with_failing_routes(database_url: str) -> Flask:
+    """Its own app: the shared test app has served requests and takes no new routes."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="testing")
     errors = {
         "illegal": IllegalTransition("A trial can only be submitted from draft."),
         "forbidden": NotPermitted("Your role does not allow this."),

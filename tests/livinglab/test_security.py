@@ -87,22 +87,9 @@ def test_next_parameter_cannot_redirect_off_site(client, world):
 
 
 @pytest.fixture
-def csrf_app(database_url):
-    from livinglab.extensions import db
-    from livinglab.sites.services import ensure_default_sites
-
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}, env="testing"
-    )
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        ensure_default_sites(db.session)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def csrf_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
 
 
 def test_post_without_csrf_token_gets_friendly_page(csrf_app):

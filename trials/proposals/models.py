@@ -21,7 +21,24 @@ if TYPE_CHECKING:
 
 
 class TrialDesign(enum.StrEnum):
+    #: Participants randomised between 2 to 4 arms in a set ratio, followed in parallel.
     PARALLEL_RCT = "parallel_rct"
+    #: One arm, each participant measured before and after; analysed with paired tests.
+    SINGLE_ARM = "single_arm"
+    #: Each participant has every arm in a randomised order with a washout between; the
+    #: design is recorded for review and future use, analysed as parallel arms for now.
+    CROSSOVER = "crossover"
+
+    @property
+    def label(self) -> str:
+        return DESIGN_LABELS[self]
+
+
+DESIGN_LABELS = {
+    TrialDesign.PARALLEL_RCT: "Parallel randomised controlled trial",
+    TrialDesign.SINGLE_ARM: "Single arm, before and after",
+    TrialDesign.CROSSOVER: "Crossover",
+}
 
 
 class MeasureType(enum.StrEnum):
@@ -45,6 +62,15 @@ class IcsOutcome(db.Model):
     #: The outcome as the plan words it.
     title: Mapped[str] = mapped_column(String(200))
 
+
+#: The visits at which a measure is collected; a measure with no rows here is collected at
+#: every visit (the rule for proposals drafted before measures named their visits).
+measure_visits = Table(
+    "measure_visits",
+    db.metadata,
+    Column("measure_id", ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True),
+    Column("visit_id", ForeignKey("trial_visits.id", ondelete="CASCADE"), primary_key=True),
+)
 
 trial_ics_outcomes = Table(
     "trial_ics_outcomes",
@@ -89,6 +115,8 @@ class Trial(db.Model):
     #: Research Ethics Committee reference, e.g. ``24/SC/0123``.
     rec_reference: Mapped[str | None] = mapped_column(String(40))
     ethics_approved_on: Mapped[dt.date | None]
+    #: Crossover only: days between periods so the first arm's effect wears off.
+    washout_days: Mapped[int | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     product: Mapped[Product] = relationship(lazy="raise")
@@ -196,6 +224,10 @@ class Measure(db.Model):
     instrument: Mapped[str | None] = mapped_column(String(20))
 
     trial: Mapped[Trial] = relationship(back_populates="measures", lazy="raise")
+    #: Where the measure is taken; empty means at every visit of the schedule.
+    visits: Mapped[list[TrialVisit]] = relationship(
+        secondary=measure_visits, order_by="TrialVisit.day_offset", lazy="raise"
+    )
 
 
 class TrialVisit(db.Model):
