@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ from tests import factories
 from trials.reference_data import ensure_ics_outcomes
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+#: Statements the rolled-back test transaction adds; query counts leave them out.
+SAVEPOINT_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
 def _postgres_or_skip() -> str:
@@ -117,11 +120,41 @@ def sqlite_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="session")
 def postgresql_app(postgres_schema: str) -> Iterator[Flask]:
-    """One app per worker on its own PostgreSQL schema, truncated after each test."""
+    """One app per worker on its own PostgreSQL schema, seeded once."""
     app = _test_app(postgres_schema)
+    with app.app_context():
+        _seed()
+        db.session.remove()
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@contextmanager
+def _rolled_back(app: Flask) -> Iterator[None]:
+    """Run the test inside one transaction on one connection, rolled back afterwards.
+
+    Every session of the test binds to that connection and turns its commits into
+    savepoints, so the test sees its own commits and the next test starts clean without
+    truncating every table. Tests whose work must commit for other connections to see
+    (threads, separate processes) are marked ``commits`` and use truncation instead.
+    """
+    with app.app_context():
+        engines = db.engines  # the app's own {bind key: engine}, which sessions bind from
+    engine = engines[None]
+    factory = db.session.session_factory
+    with engine.connect() as connection:
+        outer = connection.begin()
+        engines[None] = connection  # type: ignore[index]
+        factory.kw["join_transaction_mode"] = "create_savepoint"
+        try:
+            yield
+        finally:
+            with app.app_context():
+                db.session.remove()
+            del factory.kw["join_transaction_mode"]
+            engines[None] = engine  # type: ignore[index]
+            outer.rollback()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -129,19 +162,22 @@ def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
     """The worker's app on a freshly seeded database; settings a test changes are put back."""
     app: Flask = request.getfixturevalue(f"{request.param}_app")
     settings = dict(app.config)
-    with app.app_context():
-        if request.param == "sqlite":
+    if request.param == "sqlite":
+        with app.app_context():
             db.engine.dispose()
-            shutil.copyfile(
-                request.getfixturevalue("sqlite_template"), settings["TEST_DATABASE_PATH"]
-            )
-        else:
-            _seed()  # the previous test's rows were truncated
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if request.param == "postgresql":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), settings["TEST_DATABASE_PATH"])
+        yield app
+        with app.app_context():
+            db.session.remove()
+    elif request.node.get_closest_marker("commits"):
+        yield app
+        with app.app_context():
+            db.session.remove()
             _truncate_all()
+            _seed()
+    else:
+        with _rolled_back(app):
+            yield app
     app.config.clear()
     app.config.update(settings)
 
@@ -190,7 +226,8 @@ def count_queries(app: Flask):
         statements: list[str] = []
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
+            if not statement.startswith(SAVEPOINT_STATEMENTS):  # the test's own isolation
+                statements.append(statement)
 
         engine = db.engine
         sa.event.listen(engine, "before_cursor_execute", before)

@@ -228,43 +228,107 @@ def reload_trial(session: Session, trial_id: int) -> Trial:
     ).one()
 
 
-def proposal_form_data(product_id: int, **changes: str) -> dict[str, str]:
-    """What a company types into the proposal form: a valid, complete 1:1 trial at WFH.
+#: Which step of the proposal each form box is on (by name, or by the start of its name).
+_STEP_OF = (
+    ("design", ("design", "washout_days", "arms-")),
+    ("sites", ("target_", "recruitment_")),
+    (
+        "eligibility",
+        (
+            "min_age",
+            "max_age",
+            "sexes",
+            "postcode_areas",
+            "required_conditions",
+            "excluded_conditions",
+            "digital_needs",
+        ),
+    ),
+    ("visits", ("visits-",)),
+    ("measures", ("measures-",)),
+)
+STEP_SLUGS = ("about", "design", "sites", "eligibility", "visits", "measures")
+
+
+def proposal_steps(product_id: int, **changes: str) -> dict[str, dict[str, str]]:
+    """What a company types into each step: a valid, complete 1:1 trial at WFH.
 
     Complete means nothing is missing for submission: aims, population, funding, an ICS
-    outcome, an age range, and a recruitment window starting in 30 days for a year.
+    outcome, two arms, an age range, a recruitment window starting in 30 days for a year,
+    a baseline and a follow-up visit, and a primary outcome. ``changes`` go to the step
+    whose box they name (``arms-1-ratio``, ``target_dor``, ``title`` ...).
     """
     start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
     end = start + dt.timedelta(days=365)
     parts = ("day", "month", "year")
-    return {
-        "product_id": str(product_id),
-        "title": "StepRight falls trial",
-        "summary": "We want to find out whether the insole helps people stay steady.",
-        "control_arm": "Usual care",
-        "intervention_arm": "StepRight",
-        "outcome_name": "Timed Up and Go",
-        "outcome_unit": "seconds",
-        "outcome_min": "3",
-        "outcome_max": "120",
-        "outcome_mid": "1.5",
-        "lower_is_better": "yes",
-        "follow_up_days": "84",
-        "target_wfh": "40",
-        "target_dor": "",
-        "aims": "To find out whether the insole shortens Timed Up and Go after 12 weeks.",
-        "target_population": "People aged 65 and over living at home in Dorset.",
-        "funding": "Paid for by the company.",
-        "ics_outcomes": "living_independently",
-        "baseline_window_days": "0",
-        "follow_up_window_days": "7",
-        "min_age": "65",
-        "max_age": "95",
-        "postcode_areas": "",
-        **{f"recruitment_start-{part}": str(getattr(start, part)) for part in parts},
-        **{f"recruitment_end-{part}": str(getattr(end, part)) for part in parts},
-        **changes,
+    steps: dict[str, dict[str, str]] = {
+        "about": {
+            "product_id": str(product_id),
+            "title": "StepRight falls trial",
+            "summary": "We want to find out whether the insole helps people stay steady.",
+            "aims": "To find out whether the insole shortens Timed Up and Go after 12 weeks.",
+            "target_population": "People aged 65 and over living at home in Dorset.",
+            "funding": "Paid for by the company.",
+            "ics_outcomes": "living_independently",
+        },
+        "design": {
+            "design": "parallel_rct",
+            "arms-0-name": "Usual care",
+            "arms-0-ratio": "1",
+            "arms-0-is_control": "y",
+            "arms-1-name": "StepRight",
+            "arms-1-ratio": "1",
+        },
+        "sites": {
+            "target_wfh": "40",
+            "target_dor": "",
+            **{f"recruitment_start-{part}": str(getattr(start, part)) for part in parts},
+            **{f"recruitment_end-{part}": str(getattr(end, part)) for part in parts},
+        },
+        "eligibility": {"min_age": "65", "max_age": "95", "postcode_areas": ""},
+        "visits": {
+            "visits-0-name": "Baseline",
+            "visits-0-day_offset": "0",
+            "visits-0-window_days": "0",
+            "visits-1-name": "Follow-up",
+            "visits-1-day_offset": "84",
+            "visits-1-window_days": "7",
+        },
+        "measures": {
+            "measures-0-name": "Timed Up and Go",
+            "measures-0-unit": "seconds",
+            "measures-0-type": "continuous",
+            "measures-0-min_value": "3",
+            "measures-0-max_value": "120",
+            "measures-0-minimal_important_difference": "1.5",
+            "measures-0-is_primary": "y",
+            "measures-0-lower_is_better": "y",
+        },
     }
+    for key, value in changes.items():
+        slug = next(
+            (slug for slug, starts in _STEP_OF if key.startswith(starts)),
+            "about",
+        )
+        steps[slug][key] = value
+    return steps
+
+
+def proposal_form_data(product_id: int, **changes: str) -> dict[str, str]:
+    """The first step's boxes (about the trial), as :func:`proposal_steps` fills them."""
+    return proposal_steps(product_id, **changes)["about"]
+
+
+def propose(client, product_id: int, **changes: str) -> int:
+    """Fill in every step of a new proposal over HTTP; returns the draft trial's id."""
+    steps = proposal_steps(product_id, **changes)
+    response = client.post("/proposals/new", data=steps["about"])
+    assert response.status_code == 302, response.get_data(as_text=True)
+    trial_id = int(response.headers["Location"].split("/")[2])
+    for slug in STEP_SLUGS[1:]:
+        response = client.post(f"/proposals/{trial_id}/steps/{slug}", data=steps[slug])
+        assert response.status_code == 302, response.get_data(as_text=True)
+    return trial_id
 
 
 def consent_form_data(
@@ -336,4 +400,18 @@ def checklist_form_data(rating: str = "satisfied", **changes: str) -> dict[str, 
     for item in CHECKLIST:
         data[f"{item.code}_rating"] = rating
         data[f"{item.code}_note"] = "" if rating == "satisfied" else "Needs a closer look."
+    return {**data, **changes}
+
+
+def approval_form_data(session: Session, trial_id: int, **changes: str) -> dict[str, str]:
+    """What a reviewer adds to the approve form besides the sites: the trial's draft
+    consent form and a recruitment window from 30 days' time for a year."""
+    from trials.consent.versions import draft_of
+
+    start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
+    end = start + dt.timedelta(days=365)
+    draft = draft_of(session, trial_id)
+    data = {"consent_form": str(draft.id) if draft else ""}
+    for name, day in (("recruitment_start", start), ("recruitment_end", end)):
+        data |= {f"{name}-{part}": str(getattr(day, part)) for part in ("day", "month", "year")}
     return {**data, **changes}

@@ -53,20 +53,15 @@ def company_proposes(app: Flask, world) -> int:
     )
     form = company.get("/proposals/new").get_data(as_text=True)
     product_id = re.search(r'value="(\d+)"[^>]*>\s*SafeStep insole', form).group(1)
-    response = ok(
-        company.post(
-            "/proposals/new",
-            data=factories.proposal_form_data(
-                product_id,
-                title="SafeStep falls trial",
-                summary="We want to find out whether SafeStep helps people walk steadily.",
-                intervention_arm="SafeStep",
-                target_wfh="10",
-                target_dor="10",
-            ),
-        )
+    trial_id = factories.propose(
+        company,
+        product_id,
+        title="SafeStep falls trial",
+        summary="We want to find out whether SafeStep helps people walk steadily.",
+        **{"arms-1-name": "SafeStep"},
+        target_wfh="10",
+        target_dor="10",
     )
-    trial_id = int(response.headers["Location"].rsplit("/", 1)[1])
     ok(company.post(f"/proposals/{trial_id}/submit"))
     return trial_id
 
@@ -76,10 +71,19 @@ def researcher_approves(app: Flask, world, trial_id: int) -> None:
     assert "SafeStep falls trial" in text_of(staff.get("/review/"))
     ok(staff.post(f"/review/trials/{trial_id}/start"))
     ok(staff.post(f"/review/trials/{trial_id}/checklist", data=factories.checklist_form_data()))
+    review_page = staff.get(f"/review/trials/{trial_id}").get_data(as_text=True)
+    consent_form = re.search(r'name="consent_form"[^>]*value="(\d+)"', review_page)
+    assert consent_form, "the approve form offers the draft consent form"
     ok(
         staff.post(
             f"/review/trials/{trial_id}/approve",
-            data={"approve_wfh": "y", "target_wfh": "10", "approve_dor": "y", "target_dor": "10"},
+            data={
+                "approve_wfh": "y",
+                "target_wfh": "10",
+                "approve_dor": "y",
+                "target_dor": "10",
+                "consent_form": consent_form.group(1),
+            },
         )
     )
     ok(staff.post(f"/review/trials/{trial_id}/ethics", data=factories.ETHICS_FORM_DATA))

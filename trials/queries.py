@@ -11,12 +11,15 @@ from sqlalchemy.orm import selectinload
 from livinglab.accounts.models import User
 from livinglab.extensions import db
 from trials import permissions
-from trials.proposals.models import Trial, TrialSite
+from trials.proposals.models import Measure, Trial, TrialSite
 
 
 def trial_with_details(*, particulars: bool = True) -> Select[tuple[Trial]]:
-    """The trial with what its pages show; ``particulars`` adds ICS outcomes and eligibility
-    (the proposal, review and public pages), which staff work pages leave out."""
+    """The trial with what its pages show, in a fixed number of queries however big it is.
+
+    ``particulars`` adds ICS outcomes, eligibility and the visits each measure is taken at
+    (the proposal and its steps, the review and public pages, the versions' snapshot),
+    which staff work pages leave out."""
     query = select(Trial).options(
         selectinload(Trial.arms),
         selectinload(Trial.trial_sites).joinedload(TrialSite.site),
@@ -26,7 +29,11 @@ def trial_with_details(*, particulars: bool = True) -> Select[tuple[Trial]]:
         selectinload(Trial.organisation),
     )
     if particulars:
-        query = query.options(selectinload(Trial.ics_outcomes), selectinload(Trial.eligibility))
+        query = query.options(
+            selectinload(Trial.measures).selectinload(Measure.visits),
+            selectinload(Trial.ics_outcomes),
+            selectinload(Trial.eligibility),
+        )
     return query
 
 

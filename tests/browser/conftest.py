@@ -10,12 +10,16 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 from werkzeug.serving import make_server
 
 from livinglab import create_app
 from livinglab.extensions import db
+from tests.conftest import schema_url
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,25 +49,72 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="module")
-def live_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
-    """Serve the app with the demo data on a free local port for this module's tests.
+def live_database(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` unless a module parametrizes it (indirect) to run on PostgreSQL too."""
+    return getattr(request, "param", "sqlite")
 
-    A test module may set ``LIVE_CONFIG`` (a dict) to change settings, e.g. show the outbox.
-    """
-    database = tmp_path_factory.mktemp("browser") / "live.sqlite"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "WTF_CSRF_ENABLED": True,
-            **getattr(request.module, "LIVE_CONFIG", {}),
-        },
-        env="testing",
-    )
+
+def _load_demo(app: Flask) -> None:
     with app.app_context():
         db.create_all()
         result = app.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code == 0, result.output
         db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory) -> Path:
+    """The demo data on SQLite, built once per worker and copied for each module."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}, env="testing")
+    _load_demo(app)
+    with app.app_context():
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def live_database_url(
+    request: pytest.FixtureRequest, live_database: str, tmp_path_factory
+) -> Iterator[str]:
+    """A database holding the demo data for this module alone."""
+    if live_database == "sqlite":
+        path = tmp_path_factory.mktemp("browser") / "live.sqlite"
+        shutil.copyfile(request.getfixturevalue("demo_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not.")
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL browser run skipped")
+    schema = f"browser_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    engine = sa.create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield schema_url(base, schema)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_url(request: pytest.FixtureRequest, live_database_url: str) -> Iterator[str]:
+    """Serve the app with the demo data on a free local port for this module's tests.
+
+    A test module may set ``LIVE_CONFIG`` (a dict) to change settings, e.g. show the outbox.
+    """
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": live_database_url,
+            "WTF_CSRF_ENABLED": True,
+            **getattr(request.module, "LIVE_CONFIG", {}),
+        },
+        env="testing",
+    )
+    if live_database_url.startswith("postgresql"):
+        _load_demo(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

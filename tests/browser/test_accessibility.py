@@ -7,6 +7,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.browser.conftest import sign_in, sign_out
+from tests.browser.proposal_steps import (
+    fill_about,
+    fill_design,
+    fill_primary_measure,
+    save_and_continue,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -59,7 +65,7 @@ EMPTY_FORMS: dict[str | None, list[tuple[str, str]]] = {
         ("/organisations/register", "Register organisation"),
     ],
     "company@demo.test": [
-        ("/proposals/new", "Save draft"),
+        ("/proposals/new", "Save and continue"),
         ("/products/new", "Register product"),
         ("/organisation/", "Send invitation"),
         ("/products/1", "Upload file"),
@@ -117,19 +123,20 @@ def test_the_sample_size_page_passes_axe_with_an_answer_and_with_errors(
     """The demo has no draft proposal, so the company drafts one to reach the calculator."""
     sign_in(page, live_url, "company@demo.test")
     page.goto(f"{live_url}/proposals/new")
-    page.get_by_label("Product to test").select_option(index=1)
-    page.get_by_label("Trial title").fill("Sample size check")
-    page.get_by_label("Summary for residents").fill("A draft to reach the calculator.")
-    page.get_by_label("Control arm").fill("Usual care")
-    page.get_by_label("Intervention arm").fill("Product")
-    page.get_by_label("Primary outcome").fill("Timed Up and Go")
-    page.get_by_label("Unit").fill("seconds")
-    page.get_by_label("Lowest valid value").fill("3")
-    page.get_by_label("Highest valid value").fill("120")
-    page.get_by_label("Minimal important difference (optional)").fill("1.5")
-    page.get_by_label("A lower value is better").check()
+    fill_about(
+        page,
+        product=None,
+        title="Sample size check",
+        summary="A draft to reach the calculator.",
+    )
+    save_and_continue(page)
+    fill_design(page, [("Usual care", 1, True), ("Product", 1, False)])
+    save_and_continue(page)
     page.get_by_label("Participants wanted at Wessex Fields hub").fill("30")
-    page.get_by_role("button", name="Save draft").click()
+    save_and_continue(page)
+    page.get_by_role("link", name="Outcome measures").click()  # skip to the last step
+    fill_primary_measure(page, name="Timed Up and Go", unit="seconds", low=3, high=120)
+    save_and_continue(page)
     found = violations(page)  # the proposal page with its "before you can submit" list
     page.get_by_role("link", name="Work out how many participants you need").click()
     found += violations(page)

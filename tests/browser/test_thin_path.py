@@ -15,6 +15,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in, sign_out
+from tests.browser.proposal_steps import (
+    RETURN,
+    fill_about,
+    fill_design,
+    fill_eligibility,
+    fill_primary_measure,
+    fill_sites,
+    fill_visits,
+    save_and_continue,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,42 +51,42 @@ def company_proposes(page: Page, live_url: str) -> str:
     expect(page.get_by_role("table")).to_contain_text("SafeStep insole")
 
     page.goto(f"{live_url}/proposals/new")
-    page.get_by_role("button", name="Save draft").click()  # empty: errors, nothing saved
+    save_and_continue(page)  # empty: errors, nothing saved
     expect(page.get_by_role("alert")).to_contain_text("Enter the trial's title")
     assert page.title().startswith("Error:")
-    page.get_by_label("Product to test").select_option(label="SafeStep insole")
-    page.get_by_label("Trial title").fill(TITLE)
-    page.get_by_label("Summary for residents").fill(
-        "We want to find out whether the SafeStep insole helps people walk more steadily."
+    fill_about(
+        page,
+        product="SafeStep insole",
+        title=TITLE,
+        summary="We want to find out whether the SafeStep insole helps people walk more steadily.",
     )
-    page.get_by_label("Control arm").fill("Usual care")
-    page.get_by_label("Intervention arm").fill("SafeStep")
-    page.get_by_label("Primary outcome").fill("Timed Up and Go")
-    page.get_by_label("Unit").fill("seconds")
-    page.get_by_label("Lowest valid value").fill("3")
-    page.get_by_label("Highest valid value").fill("120")
-    page.get_by_label("Minimal important difference (optional)").fill("1.5")
-    page.get_by_label("A lower value is better").check()
-    page.get_by_label("Participants wanted at Wessex Fields hub").fill("30")
-    page.get_by_label("Participants wanted at Dorchester satellite").fill("20")
-    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("button", name=RETURN).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.locator("#missing")).to_contain_text("Choose at least one ICS outcome")
     page.get_by_role("link", name="Edit the proposal").click()
-    page.get_by_label("Aims", exact=True).fill("To find out whether SafeStep shortens TUG.")
-    page.get_by_label("Who the trial is for").fill("People aged 65 and over living at home.")
-    page.get_by_label("Funding", exact=True).fill("Paid for by the company.")
-    page.get_by_label("Older people living well").check()
-    page.get_by_label("Youngest age").fill("65")
-    page.get_by_label("Oldest age").fill("95")
+    fill_about(
+        page,
+        product="SafeStep insole",
+        title=TITLE,
+        summary="We want to find out whether the SafeStep insole helps people walk more steadily.",
+        aims="To find out whether SafeStep shortens TUG.",
+        population="People aged 65 and over living at home.",
+        funding="Paid for by the company.",
+        ics_outcome="Older people living well",
+    )
+    save_and_continue(page)
+    fill_design(page, [("Usual care", 1, True), ("SafeStep", 1, False)])
+    save_and_continue(page)
     start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=14)
-    for name, day in (
-        ("recruitment_start", start),
-        ("recruitment_end", start.replace(year=start.year + 1, day=1)),
-    ):
-        for part in ("day", "month", "year"):
-            page.locator(f"#{name}-{part}").fill(str(getattr(day, part)))
-    page.get_by_role("button", name="Save changes").click()
+    end = start.replace(year=start.year + 1, day=1)
+    fill_sites(page, {"Wessex Fields hub": 30, "Dorchester satellite": 20}, start, end)
+    save_and_continue(page)
+    fill_eligibility(page, 65, 95)
+    save_and_continue(page)
+    fill_visits(page, [("Baseline", 0, 0), ("Week 12", 84, 7)])
+    save_and_continue(page)
+    fill_primary_measure(page, name="Timed Up and Go", unit="seconds", low=3, high=120)
+    save_and_continue(page)  # the last step goes back to the proposal page
     expect(page.get_by_text("Nothing is missing")).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".nhsuk-summary-list").first).to_contain_text("Submitted")
@@ -100,6 +110,7 @@ def researcher_approves(page: Page, live_url: str) -> None:
     page.get_by_role("link", name=TITLE).click()
     page.get_by_role("button", name="Take into review").click()
     page.get_by_label("Approve at Wessex Fields hub").check()
+    page.get_by_label(re.compile(r"Version 1 \(draft\)")).check()
     page.get_by_role("button", name="Approve trial").click()  # checklist not rated yet
     expect(page.get_by_role("alert")).to_contain_text("Rate every item on the review checklist")
     page.get_by_role("link", name="Rate the checklist").click()
@@ -111,6 +122,14 @@ def researcher_approves(page: Page, live_url: str) -> None:
     expect(page.get_by_role("alert")).to_contain_text("Select at least one site")
     page.get_by_label("Approve at Wessex Fields hub").check()
     page.get_by_label("Approve at Dorchester satellite").check()
+    page.get_by_role("button", name="Approve trial").click()  # no consent form version
+    expect(page.get_by_role("alert")).to_contain_text("Select the consent form version")
+    # The recruitment dates come from the proposal; the reviewer keeps them.
+    expect(page.locator("#recruitment_start-year")).not_to_have_value("")
+    expect(page.locator("#recruitment_end-year")).not_to_have_value("")
+    page.get_by_label("Approve at Wessex Fields hub").check()
+    page.get_by_label("Approve at Dorchester satellite").check()
+    page.get_by_label(re.compile(r"Version 1 \(draft\)")).check()
     page.get_by_label("Comments for the company (optional)").fill("Clear protocol.")
     page.get_by_role("button", name="Approve trial").click()
     expect(page.get_by_text("allocation list has been generated")).to_be_visible()
@@ -226,7 +245,7 @@ def company_reads_the_decision(page: Page, live_url: str) -> None:
     """company@demo.test sees the decision and aggregate result, no participant identities."""
     sign_in(page, live_url, "company@demo.test")
     page.get_by_role("link", name="Our trials").first.click()
-    page.get_by_role("link", name=STRIDESENSE).click()
+    page.get_by_role("link", name=STRIDESENSE, exact=True).click()
     page.get_by_role("link", name="Read the result and the NHS adoption decision").click()
     main = page.locator("main")
     expect(main).to_contain_text("Adopt with conditions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
@@ -22,7 +22,7 @@ from trials.consent.models import (
     ConsentKind,
     ConsentStatement,
 )
-from trials.proposals.models import Trial, TrialSite
+from trials.proposals.models import Arm, Trial, TrialDesign, TrialSite
 from trials.states import OPEN_FOR_ENROLMENT
 
 STANDARD_STATEMENTS = (
@@ -72,13 +72,35 @@ STANDARD_QUESTIONS = (
 )
 
 
-def _information_sheet(trial: Trial) -> str:
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+def _what_taking_part_means(session: Session, trial: Trial) -> str:
+    """The design in plain words: groups at random, one group before and after, or turns."""
+    arms = session.scalar(select(func.count()).select_from(Arm).where(Arm.trial_id == trial.id))
+    groups = NUMBER_WORDS.get(arms or 0, "several")
+    if trial.design is TrialDesign.SINGLE_ARM:
+        return (
+            "Everyone who takes part uses the product. We measure how you are at the start "
+            "and again later, to see what changes."
+        )
+    if trial.design is TrialDesign.CROSSOVER:
+        return (
+            f"You will try each of the {groups} options in turn, in an order chosen at "
+            "random, with a break between them, so that the options can be compared fairly."
+        )
+    return (
+        f"You will be put at random into one of {groups} groups, so that the groups can be "
+        "compared fairly."
+    )
+
+
+def _information_sheet(session: Session, trial: Trial) -> str:
     return (
         f"{trial.summary}\n\n"
-        "Taking part means a baseline visit, then a follow-up visit, at a Living Lab site "
-        "near you. You will be put at random into one of two groups, so that the "
-        "groups can be compared fairly. Your information is kept securely and the "
-        "company that makes the product never sees your name or contact details."
+        "Taking part means a first visit, then follow-up visits, at a Living Lab site near "
+        f"you. {_what_taking_part_means(session, trial)} Your information is kept securely "
+        "and the company that makes the product never sees your name or contact details."
     )
 
 
@@ -88,7 +110,7 @@ def default_consent_form(session: Session, trial: Trial) -> ConsentForm:
         trial_id=trial.id,
         version=1,
         status=ConsentFormStatus.DRAFT,
-        information_sheet=_information_sheet(trial),
+        information_sheet=_information_sheet(session, trial),
         statements=[
             ConsentStatement(position=i, text=text, is_required=required)
             for i, (text, required) in enumerate(STANDARD_STATEMENTS, start=1)
@@ -113,7 +135,7 @@ def refresh_draft_information_sheet(session: Session, trial: Trial) -> None:
         )
     )
     if form is not None:
-        form.information_sheet = _information_sheet(trial)
+        form.information_sheet = _information_sheet(session, trial)
 
 
 def get_form_for_approval(session: Session, trial: Trial) -> ConsentForm:

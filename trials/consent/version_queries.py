@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session, aliased
 from livinglab.accounts.models import User
 from livinglab.participants.models import Participant
 from trials.consent.models import (
+    ComprehensionQuestion,
     Consent,
     ConsentChange,
     ConsentForm,
     ConsentFormStatus,
     ConsentKind,
+    ConsentStatement,
 )
 from trials.enrolment.models import Enrolment
 
@@ -193,3 +195,33 @@ def consent_overview(
 def consent_notices(session: Session, participant_id: int) -> dict[int, ConsentNotice]:
     """Trial id -> notice, for the participant's trials with newer versions (one query)."""
     return consent_overview(session, participant_id)[1]
+
+
+@dataclass(frozen=True)
+class ApprovableVersion:
+    """A draft version the reviewer can approve with the trial, with what it holds."""
+
+    id: int
+    version: int
+    statements: int
+    questions: int
+
+
+def approvable_versions(session: Session, trial_id: int) -> list[ApprovableVersion]:
+    """The trial's draft consent-form versions, newest first, with their counts (one query)."""
+    statements = (
+        select(func.count(ConsentStatement.id))
+        .where(ConsentStatement.consent_form_id == ConsentForm.id)
+        .scalar_subquery()
+    )
+    questions = (
+        select(func.count(ComprehensionQuestion.id))
+        .where(ComprehensionQuestion.consent_form_id == ConsentForm.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(ConsentForm.id, ConsentForm.version, statements, questions)
+        .where(ConsentForm.trial_id == trial_id, ConsentForm.status == ConsentFormStatus.DRAFT)
+        .order_by(ConsentForm.version.desc())
+    )
+    return [ApprovableVersion(*row) for row in rows]

@@ -32,7 +32,7 @@ from trials.consent.services import (
     major_change_since,
 )
 from trials.consent.version_queries import query_recipients
-from trials.permissions import can_run_trial
+from trials.permissions import can_run_trial, is_site_researcher
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
 
@@ -43,7 +43,13 @@ MAX_SUMMARY = 2000
 
 
 def can_manage_consent_forms(user: User, trial: Trial) -> bool:
-    """Draft, edit and approve versions: staff at an approved site of a trial still running."""
+    """Draft, edit and approve versions: staff at an approved site of a trial still running.
+
+    While the proposal is in review, the reviewers (staff at a site it asks for) may edit
+    the draft of version 1, which is approved with the trial.
+    """
+    if trial.status is TrialStatus.IN_REVIEW:
+        return is_site_researcher(user, trial)
     return can_run_trial(user, trial) and trial.status in VERSIONABLE
 
 
@@ -52,17 +58,18 @@ def require_manager(session: Session, form: ConsentForm, actor: User) -> Trial:
 
     Raises:
         NotPermitted: the actor is not research staff at an approved site of the trial.
-        IllegalTransition: the trial is not approved, recruiting or in follow-up.
+        IllegalTransition: the trial is not in review, approved, recruiting or in follow-up.
     """
     trial = session.scalars(
         select(Trial).where(Trial.id == form.trial_id).options(selectinload(Trial.trial_sites))
     ).one()
-    if not can_run_trial(actor, trial):
+    in_review = trial.status is TrialStatus.IN_REVIEW
+    if not (is_site_researcher if in_review else can_run_trial)(actor, trial):
         raise NotPermitted("Only research staff at this trial's sites can change its consent form.")
-    if trial.status not in VERSIONABLE:
+    if not in_review and trial.status not in VERSIONABLE:
         raise IllegalTransition(
-            "The consent form can only change while the trial is approved, recruiting or in "
-            "follow-up."
+            "The consent form can only change while the trial is in review, approved, recruiting "
+            "or in follow-up."
         )
     return trial
 

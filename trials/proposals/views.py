@@ -1,8 +1,17 @@
-"""The company's trial pages: list, draft, edit, submit, withdraw, follow progress."""
+"""The company's trial pages: list, the proposal's steps, submit, withdraw, follow progress."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from livinglab.accounts.roles import Role
@@ -13,12 +22,26 @@ from livinglab.security import role_required
 from livinglab.sites.services import all_sites
 from livinglab.web.forms import show_error
 from trials.permissions import can_edit_proposal, is_company_member
-from trials.proposals import queries, services
+from trials.proposals import dashboard, queries, sections, services
 from trials.proposals.checklist import missing_items
-from trials.proposals.forms import ProposalChoices, ProposalForm, WithdrawForm, proposal_form
+from trials.proposals.forms import (
+    AboutForm,
+    WithdrawForm,
+    about_form,
+    eligibility_form,
+    recruitment_form,
+)
 from trials.proposals.models import Trial
 from trials.proposals.sample_size import SampleSize, SampleSizeError, split_evenly
 from trials.proposals.sample_size_forms import SampleSizeForm, sample_size_form
+from trials.proposals.step_forms import (
+    RowsForm,
+    design_form,
+    measures_form,
+    step_errors,
+    visits_form,
+)
+from trials.proposals.steps import BY_SLUG, STEPS, next_step, step_statuses
 from trials.queries import get_trial_or_404
 from trials.review.comments import company_comments
 from trials.review.timeline import company_timeline
@@ -27,53 +50,88 @@ from trials.states import TrialStatus, roles_for
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
 
-def _form(trial: Trial | None = None) -> ProposalForm:
-    choices = ProposalChoices(
-        products=queries.organisation_products(db.session, current_user.organisation_id),
-        sites=all_sites(db.session),
-        ics_outcomes=queries.ics_outcome_choices(db.session),
-        conditions=queries.condition_choices(db.session, keep=trial),
+SAVERS = {
+    "about": sections.save_about,
+    "design": sections.save_design,
+    "sites": sections.save_recruitment,
+    "eligibility": sections.save_eligibility,
+    "visits": sections.save_visits,
+    "measures": sections.save_measures,
+}
+
+
+def _about_form(trial: Trial | None) -> AboutForm:
+    products = queries.organisation_products(db.session, current_user.organisation_id)
+    return about_form(products, queries.ics_outcome_choices(db.session), trial)
+
+
+def _step_form(step: str, trial: Trial):
+    if step == "about":
+        return _about_form(trial)
+    if step == "sites":
+        return recruitment_form(all_sites(db.session), trial)
+    if step == "eligibility":
+        return eligibility_form(queries.condition_choices(db.session, keep=trial), trial)
+    return {"design": design_form, "visits": visits_form, "measures": measures_form}[step](trial)
+
+
+def _place_error(form, error: InvalidInput) -> None:
+    if isinstance(form, RowsForm):
+        form.place_error(form.aliases().get(error.field, error.field), error.message)
+    else:
+        show_error(form, error, aliases=getattr(form, "aliases", dict)())
+
+
+def _step_page(step: str, form, trial: Trial | None, status: int):
+    page = render_template(
+        f"proposals/steps/{step}.html",
+        step_form=form,
+        errors=step_errors(form),
+        trial=trial,
+        step=BY_SLUG[step],
+        steps=STEPS,
     )
-    return proposal_form(choices, trial)
-
-
-def _form_page(form: ProposalForm, trial: Trial | None, status: int):
-    page = render_template("proposals/form.html", form=form, trial=trial)
     return page, status
 
 
-def _aliases(form: ProposalForm) -> dict[str, str]:
-    return {"sites": form.site_fields[0][0]} if form.site_fields else {}
+def _after_save(trial_id: int, step: str):
+    """ "Save and continue" goes to the next step; the other button (and the last step) to
+    the proposal page, where the company checks and submits."""
+    following = next_step(step)
+    if request.form.get("then") == "return" or following is None:
+        return redirect(url_for(".detail", trial_id=trial_id))
+    return redirect(url_for(".step", trial_id=trial_id, step=following.slug))
 
 
 @bp.get("/")
 @role_required(Role.COMPANY)
 def index():
-    """The organisation's trials and where each one is."""
+    """The organisation's dashboard: each trial's state, recruitment by site, decision."""
     page = db.paginate(
-        queries.query_organisation_trials(current_user.organisation_id),
+        dashboard.query_dashboard_trials(current_user.organisation_id),
         per_page=current_app.config["PAGE_SIZE"],
         max_per_page=100,
     )
-    return render_template("proposals/index.html", page=page)
+    rows = dashboard.dashboard_rows(db.session, list(page.items))
+    return render_template("proposals/index.html", page=page, rows=rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.COMPANY)
 def new():
-    """Draft a two-arm 1:1 trial of one of the organisation's products."""
-    form = _form()
+    """Step 1 for a new proposal: about the trial; saving it creates the draft."""
+    form = _about_form(None)
     if not form.validate_on_submit():
-        return _form_page(form, None, 422 if form.errors else 200)
+        return _step_page("about", form, None, 422 if form.errors else 200)
     try:
-        trial = services.draft_proposal(db.session, actor=current_user, draft=form.to_draft())
+        trial = sections.start_proposal(db.session, actor=current_user, about=form.to_draft())
     except InvalidInput as error:
         db.session.rollback()
-        show_error(form, error, aliases=_aliases(form))
-        return _form_page(form, None, 422)
+        show_error(form, error)
+        return _step_page("about", form, None, 422)
     db.session.commit()
-    flash("Proposal saved as a draft. Check it, then submit it for review.", "success")
-    return redirect(url_for(".detail", trial_id=trial.id))
+    flash("Proposal saved as a draft.", "success")
+    return _after_save(trial.id, "about")
 
 
 @bp.get("/<int:trial_id>")
@@ -92,6 +150,7 @@ def _detail(
     status: int = 200,
 ):
     can_edit = can_edit_proposal(current_user, trial)
+    missing = missing_items(trial, utcnow().date()) if can_edit else []
     page = render_template(
         "proposals/detail.html",
         trial=trial,
@@ -102,7 +161,8 @@ def _detail(
         suppress_small=queries.suppress_small,
         company_comments=company_comments(db.session, trial.id),
         company_timeline=company_timeline(db.session, trial.id),
-        missing=missing_items(trial, utcnow().date()) if can_edit else [],
+        missing=missing,
+        tasks=step_statuses(trial, missing) if can_edit else [],
         refused=refused,
         can_edit=can_edit,
         can_submit=Role.COMPANY in roles_for(trial.status, TrialStatus.SUBMITTED),
@@ -111,23 +171,33 @@ def _detail(
     return page, status
 
 
-@bp.route("/<int:trial_id>/edit", methods=["GET", "POST"])
+@bp.get("/<int:trial_id>/edit")
 @role_required(Role.COMPANY)
 def edit(trial_id: int):
-    """Change a draft, or a proposal the reviewers sent back."""
+    """The old single edit page: the steps start with "about the trial"."""
+    get_trial_or_404(trial_id, for_user=current_user, action=can_edit_proposal)
+    return redirect(url_for(".step", trial_id=trial_id, step="about"))
+
+
+@bp.route("/<int:trial_id>/steps/<step>", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def step(trial_id: int, step: str):
+    """One step of the proposal: show its form, save it, then go on or back."""
     trial = get_trial_or_404(trial_id, for_user=current_user, action=can_edit_proposal)
-    form = _form(trial)
+    if step not in SAVERS:
+        abort(404)
+    form = _step_form(step, trial)
     if not form.validate_on_submit():
-        return _form_page(form, trial, 422 if form.errors else 200)
+        return _step_page(step, form, trial, 422 if form.errors else 200)
     try:
-        services.revise_proposal(db.session, trial, actor=current_user, draft=form.to_draft())
+        SAVERS[step](db.session, trial, actor=current_user, draft=form.to_draft())
     except InvalidInput as error:
         db.session.rollback()
-        show_error(form, error, aliases=_aliases(form))
-        return _form_page(form, trial, 422)
+        _place_error(form, error)
+        return _step_page(step, form, trial, 422)
     db.session.commit()
-    flash("Proposal updated.", "success")
-    return redirect(url_for(".detail", trial_id=trial.id))
+    flash(f"{BY_SLUG[step].title}: saved.", "success")
+    return _after_save(trial_id, step)
 
 
 @bp.post("/<int:trial_id>/submit")

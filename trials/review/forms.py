@@ -1,32 +1,43 @@
-"""Review forms: approve for sites with targets, or send back / reject with a reason."""
+"""Review forms: approve (sites, targets, dates, consent form version), or send back / reject."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from livinglab.web.fields import WholeNumberField
+from livinglab.participants.forms import date_required
+from livinglab.web.fields import DateInputField, WholeNumberField
+from trials.consent.version_queries import ApprovableVersion
 from trials.proposals.models import Trial, TrialSite
 from trials.review.models import ReviewOutcome
 
 MAX_TARGET = 2000
 
 
+def _form_id(value: object) -> int | None:
+    """A consent-form id from the radio, or ``None`` for anything that is not a number."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
 class ApprovalForm(FlaskForm):
+    """Sites and targets, recruitment dates, the consent form version, comments.
+
+    Built by :func:`approval_form`, which adds the fields in the order the page shows them.
+    """
+
     #: Never rendered as an input: carries the "rate the checklist first" error, which the
     #: error summary links to the checklist section (``#checklist``) of the review page.
     checklist = HiddenField()
-    comments = TextAreaField(
-        "Comments for the company (optional)",
-        validators=[
-            Optional(),
-            Length(max=5000, message="Comments must be 5000 characters or fewer"),
-        ],
-    )
 
     #: (approve field name, target field name, trial site) per requested site.
     site_fields: list[tuple[str, str, TrialSite]] = []
+    #: The draft consent-form versions offered, newest first.
+    consent_versions: list[ApprovableVersion] = []
 
     def site_targets(self) -> dict[int, int]:
         """Site id -> approved target, for the sites ticked."""
@@ -34,6 +45,16 @@ class ApprovalForm(FlaskForm):
             ts.site_id: self[target].data
             for approve, target, ts in self.site_fields
             if self[approve].data and self[target].data is not None
+        }
+
+    def approval(self) -> dict[str, Any]:
+        """What was entered, as the keyword arguments of ``approve_trial``."""
+        return {
+            "site_targets": self.site_targets(),
+            "comments": self["comments"].data or "",
+            "consent_form_id": self["consent_form"].data,
+            "recruitment_start": self["recruitment_start"].data,
+            "recruitment_end": self["recruitment_end"].data,
         }
 
     def validate(self, extra_validators=None) -> bool:
@@ -51,18 +72,13 @@ class ApprovalForm(FlaskForm):
         return valid
 
 
-def approval_form(trial: Trial, **kwargs) -> ApprovalForm:
-    """An approval form with a tick box and a target box per site the trial asks for."""
-
-    class Form(ApprovalForm):
-        pass
-
+def _site_fields(form: type[ApprovalForm], trial: Trial) -> list[tuple[str, str, TrialSite]]:
     fields = []
     for ts in trial.trial_sites:
         code = ts.site.code.lower()
-        setattr(Form, f"approve_{code}", BooleanField(f"Approve at {ts.site.name}"))
+        setattr(form, f"approve_{code}", BooleanField(f"Approve at {ts.site.name}"))
         setattr(
-            Form,
+            form,
             f"target_{code}",
             WholeNumberField(
                 f"Approved target at {ts.site.name}",
@@ -79,9 +95,64 @@ def approval_form(trial: Trial, **kwargs) -> ApprovalForm:
             ),
         )
         fields.append((f"approve_{code}", f"target_{code}", ts))
-    Form.site_fields = fields
+    return fields
+
+
+def _version_label(version: ApprovableVersion) -> str:
+    statements = "statement" if version.statements == 1 else "statements"
+    questions = "question" if version.questions == 1 else "questions"
+    return (
+        f"Version {version.version} (draft): {version.statements} {statements}, "
+        f"{version.questions} comprehension {questions}"
+    )
+
+
+def approval_form(
+    trial: Trial, consent_versions: Sequence[ApprovableVersion] = (), **kwargs: Any
+) -> ApprovalForm:
+    """The approval form: a tick box and a target box per site the trial asks for, the
+    recruitment dates (filled in from the proposal), a radio per draft consent-form version
+    in ``consent_versions`` and comments. Nothing is chosen for the consent form: the
+    reviewer picks the version they read."""
+
+    class Form(ApprovalForm):
+        pass
+
+    Form.site_fields = _site_fields(Form, trial)
+    Form.recruitment_start = DateInputField(
+        "Recruitment starts",
+        description="For example, 1 9 2027. Today or later, or the date the company gave.",
+        validators=[date_required("Enter the date recruitment starts")],
+    )
+    Form.recruitment_end = DateInputField(
+        "Recruitment ends",
+        description="For example, 31 8 2028. After the start date.",
+        validators=[date_required("Enter the date recruitment ends")],
+    )
+    Form.consent_form = RadioField(
+        "Consent form version to approve",
+        description="Participants will read and sign this version.",
+        choices=[SelectChoice(v.id, _version_label(v)) for v in consent_versions],
+        coerce=_form_id,
+        # The service says why a version cannot be approved, by the field.
+        validate_choice=False,
+        validators=[DataRequired("Select the consent form version to approve")],
+    )
+    Form.comments = TextAreaField(
+        "Comments for the company (optional)",
+        validators=[
+            Optional(),
+            Length(max=5000, message="Comments must be 5000 characters or fewer"),
+        ],
+    )
+    Form.consent_versions = list(consent_versions)
     kwargs.setdefault(
-        "data", {f"target_{ts.site.code.lower()}": ts.target for ts in trial.trial_sites}
+        "data",
+        {
+            **{f"target_{ts.site.code.lower()}": ts.target for ts in trial.trial_sites},
+            "recruitment_start": trial.recruitment_start,
+            "recruitment_end": trial.recruitment_end,
+        },
     )
     return Form(**kwargs)
 

@@ -42,6 +42,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
 LABELS = dict(FIELDS)
 
 NOT_GIVEN = "Not given"
+#: Earlier versions worded the parallel design so; kept so that old and new versions agree.
 DESIGNS = {TrialDesign.PARALLEL_RCT: "Parallel-group randomised controlled trial"}
 
 
@@ -56,6 +57,14 @@ def _number(value: float) -> str:
 def _lines(items: Iterable[str], empty: str = NOT_GIVEN) -> str:
     text = "\n".join(item for item in items if item)
     return text or empty
+
+
+def _design(trial: Trial) -> str:
+    words = DESIGNS.get(trial.design, trial.design.label)
+    if trial.design is TrialDesign.CROSSOVER:
+        washout = trial.washout_days
+        words += f", washout of {washout} day{'' if washout == 1 else 's'}" if washout else ""
+    return words
 
 
 def _arms(trial: Trial) -> str:
@@ -135,6 +144,8 @@ def _measure(measure: Measure) -> str:
     if measure.instrument:
         instrument = INSTRUMENTS.get(measure.instrument)
         parts.append(f"completed online: {instrument.name if instrument else measure.instrument}")
+    if measure.visits:
+        parts.append("taken at " + ", ".join(visit.name for visit in measure.visits))
     return f"{measure.name} ({measure.unit}): {', '.join(parts)}"
 
 
@@ -146,7 +157,7 @@ def _values(trial: Trial) -> dict[str, str]:
         "aims": trial.aims or NOT_GIVEN,
         "target_population": trial.target_population or NOT_GIVEN,
         "funding": trial.funding or NOT_GIVEN,
-        "design": DESIGNS.get(trial.design, str(trial.design)),
+        "design": _design(trial),
         "arms": _arms(trial),
         "sites": _lines(f"{ts.site.name}: {ts.target} participants" for ts in trial.trial_sites),
         "recruitment_window": _recruitment_window(trial),

@@ -11,6 +11,7 @@ from livinglab.errors import InvalidInput
 from livinglab.extensions import db
 from livinglab.security import role_required
 from livinglab.web.forms import show_error
+from trials.consent.version_queries import ApprovableVersion, approvable_versions
 from trials.permissions import is_site_researcher
 from trials.proposals.models import Trial
 from trials.proposals.queries import review_history
@@ -19,6 +20,7 @@ from trials.review import checklist, comments, ethics, queries, services, versio
 from trials.review.forms import ApprovalForm, ReturnForm, approval_form
 from trials.review.models import ReviewOutcome
 from trials.review.workflow_forms import CommentForm, queue_filter_form
+from trials.states import TrialStatus
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -46,6 +48,13 @@ def _workflow(trial: Trial, comment: CommentForm | None) -> dict:
     }
 
 
+def _drafts(trial: Trial) -> list[ApprovableVersion]:
+    """The consent-form versions the reviewer may approve with the trial (only in review)."""
+    if trial.status is not TrialStatus.IN_REVIEW:
+        return []
+    return approvable_versions(db.session, trial.id)
+
+
 def _detail(
     trial: Trial,
     *,
@@ -58,7 +67,7 @@ def _detail(
         "review/detail.html",
         trial=trial,
         form=approve or send_back or comment,
-        approve_form=approve or approval_form(trial, formdata=None),
+        approve_form=approve or approval_form(trial, _drafts(trial), formdata=None),
         return_form=send_back or ReturnForm(formdata=None),
         reviews=review_history(db.session, trial.id),
         **_workflow(trial, comment),
@@ -107,19 +116,14 @@ def start(trial_id: int):
 @bp.post("/trials/<int:trial_id>/approve")
 @role_required(Role.RESEARCHER)
 def approve(trial_id: int):
-    """Approve for the ticked sites; the concealed allocation list is generated."""
+    """Approve for the ticked sites, with the recruitment dates and the consent form version
+    chosen; the concealed allocation list is generated."""
     trial = staff_trial(trial_id)
-    form = approval_form(trial)
+    form = approval_form(trial, _drafts(trial))
     if not form.validate_on_submit():
         return _detail(trial, approve=form, status=422)
     try:
-        services.approve_trial(
-            db.session,
-            trial,
-            actor=current_user,
-            site_targets=form.site_targets(),
-            comments=form.comments.data or "",
-        )
+        services.approve_trial(db.session, trial, actor=current_user, **form.approval())
     except InvalidInput as error:
         db.session.rollback()
         show_error(form, error, aliases={"sites": form.site_fields[0][0]})

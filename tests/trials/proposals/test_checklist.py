@@ -13,7 +13,7 @@ from tests import factories
 from tests.conftest import login
 from tests.pages import text_of
 from trials.proposals.checklist import missing_for_submission
-from trials.proposals.models import IcsOutcome, Trial
+from trials.proposals.models import IcsOutcome
 from trials.proposals.services import ProposalIncomplete, submit_proposal
 from trials.states import TrialStatus
 
@@ -24,8 +24,8 @@ EVERYTHING = [
     "Describe the population the trial is for",
     "Say how the trial is funded",
     "Choose at least one ICS outcome",
-    "Set the eligibility criteria, including the youngest and oldest age",
     "Give the recruitment window: the start and end dates",
+    "Set the eligibility criteria, including the youngest and oldest age",
 ]
 
 
@@ -57,7 +57,7 @@ def test_a_bare_draft_lists_everything_missing_and_submit_is_refused(
     for item in EVERYTHING:
         assert item in page
     assert "Submit for review" not in page
-    assert f'href="/proposals/{trial.id}/edit#ics_outcomes"' in client.get(
+    assert f'href="/proposals/{trial.id}/steps/about#ics_outcomes"' in client.get(
         f"/proposals/{trial.id}"
     ).get_data(as_text=True)
 
@@ -75,8 +75,7 @@ def test_a_bare_draft_lists_everything_missing_and_submit_is_refused(
 
 def test_only_the_missing_part_is_listed(client, world, login_as, session, product):
     login_as(world.company)
-    client.post("/proposals/new", data={**valid(product.id), "funding": "", "ics_outcomes": []})
-    trial_id = session.scalars(select(Trial.id)).one()
+    trial_id = factories.propose(client, product.id, funding="", ics_outcomes=[])
     page = text_of(client.get(f"/proposals/{trial_id}"))
     assert "Say how the trial is funded" in page
     assert "Choose at least one ICS outcome" in page
@@ -90,11 +89,7 @@ def test_a_recruitment_start_in_the_past_can_be_saved_but_not_submitted(
 ):
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     login_as(world.company)
-    response = client.post(
-        "/proposals/new", data={**valid(product.id), **date_parts("recruitment_start", yesterday)}
-    )
-    assert response.status_code == 302
-    trial_id = session.scalars(select(Trial.id)).one()
+    trial_id = factories.propose(client, product.id, **date_parts("recruitment_start", yesterday))
     page = text_of(client.get(f"/proposals/{trial_id}"))
     assert "Move the recruitment start date to today or later: it has passed" in page
     response = client.post(f"/proposals/{trial_id}/submit")
@@ -107,8 +102,7 @@ def test_the_checklist_is_empty_for_a_complete_proposal_and_depends_on_the_day(
     client, world, login_as, session, product
 ):
     login_as(world.company)
-    client.post("/proposals/new", data=valid(product.id))
-    trial = factories.reload_trial(session, session.scalars(select(Trial.id)).one())
+    trial = factories.reload_trial(session, factories.propose(client, product.id))
     start = trial.recruitment_start
     assert missing_for_submission(trial, start) == []
     assert missing_for_submission(trial, start + dt.timedelta(days=1)) == [
@@ -137,16 +131,14 @@ def test_a_submitted_proposal_shows_no_checklist(client, world, login_as, sessio
 def _criteria_of_every_size(client, product, session, *, conditions: int) -> int:
     codes = session.scalars(select(Condition.code).order_by(Condition.code)).all()
     outcomes = session.scalars(select(IcsOutcome.code)).all()
-    data = {
-        **valid(product.id),
-        "required_conditions": codes[:conditions],
-        "excluded_conditions": codes[conditions : 2 * conditions],
-        "ics_outcomes": outcomes[:conditions],
-        "sexes": ["female", "male", "intersex"][:conditions],
-    }
-    response = client.post("/proposals/new", data=data)
-    assert response.status_code == 302, text_of(response)
-    return int(response.headers["Location"].rsplit("/", 1)[1])
+    return factories.propose(
+        client,
+        product.id,
+        required_conditions=codes[:conditions],
+        excluded_conditions=codes[conditions : 2 * conditions],
+        ics_outcomes=outcomes[:conditions],
+        sexes=["female", "male", "intersex"][:conditions],
+    )
 
 
 def test_proposal_and_review_pages_run_the_same_queries_however_many_criteria(
@@ -169,5 +161,5 @@ def test_proposal_and_review_pages_run_the_same_queries_however_many_criteria(
             assert staff.get(f"/review/trials/{trial_id}").status_code == 200
         counts[trial_id] = (len(company_page), len(review_page))
     assert counts[small] == counts[large]
-    # The trial with its details (11), review history, recruitment, comments, timeline...
-    assert counts[small][0] <= 19
+    # The trial with its details (12), review history, recruitment, comments, timeline...
+    assert counts[small][0] <= 20

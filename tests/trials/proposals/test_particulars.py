@@ -1,4 +1,4 @@
-"""The proposal form's newer sections: aims, ICS outcomes, eligibility, recruitment, windows."""
+"""The proposal's particulars: aims, ICS outcomes, eligibility, recruitment, over the steps."""
 
 from __future__ import annotations
 
@@ -40,6 +40,14 @@ def product(session, world):
     return product
 
 
+def propose(client, product, **changes) -> int:
+    return factories.propose(client, product.id, **{**CRITERIA, **changes})
+
+
+def step_of(key: str) -> str:
+    return next((slug for slug, starts in factories._STEP_OF if key.startswith(starts)), "about")
+
+
 def only_trial(session) -> Trial:
     trial_id = session.scalars(select(Trial.id)).one()
     return factories.reload_trial(session, trial_id)
@@ -49,8 +57,7 @@ def test_a_complete_proposal_is_saved_shown_in_words_and_submitted(
     client, world, login_as, session, product
 ):
     login_as(world.company)
-    response = client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
-    assert response.status_code == 302, text_of(response)
+    propose(client, product)
     trial = only_trial(session)
     criteria = trial.eligibility
     assert (criteria.min_age, criteria.max_age) == (65, 95)
@@ -63,8 +70,9 @@ def test_a_complete_proposal_is_saved_shown_in_words_and_submitted(
     assert trial.recruitment_end - trial.recruitment_start == dt.timedelta(days=365)
     assert {v.code: v.window_days for v in trial.visits} == {"baseline": 0, "follow_up": 7}
     drafted = session.scalars(select(AuditEvent).where(AuditEvent.action == "trial.drafted")).one()
-    assert drafted.new_value["eligibility"]["postcode_areas"] == ["DT", "BH8", "BH9"]
     assert drafted.new_value["ics_outcomes"] == ["living_independently"]
+    revised = session.scalars(select(AuditEvent).where(AuditEvent.action == "trial.revised")).all()
+    assert revised[2].new_value["eligibility"]["postcode_areas"] == ["DT", "BH8", "BH9"]
 
     page = text_of(client.get(f"/proposals/{trial.id}"))
     assert "Nothing is missing" in page
@@ -75,6 +83,7 @@ def test_a_complete_proposal_is_saved_shown_in_words_and_submitted(
     assert f"Recruitment window {start.day} {start:%B %Y} to" in page
     assert "Increase the share of older people living well and independently" in page
     assert "Follow-up: day 84, ± 7 days" in page
+    assert "Arms and allocation ratio Usual care (control): ratio 1 StepRight: ratio 1" in page
     assert "Age 65 to 95" in page
     assert "Sex Female, Male" in page
     assert "Where they live DT, BH8, BH9" in page
@@ -88,14 +97,17 @@ def test_a_complete_proposal_is_saved_shown_in_words_and_submitted(
 
 def test_the_edit_form_starts_from_the_saved_values(client, world, login_as, session, product):
     login_as(world.company)
-    client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
+    propose(client, product)
     trial = only_trial(session)
-    form = client.get(f"/proposals/{trial.id}/edit").get_data(as_text=True)
-    assert 'value="DT BH8 BH9"' in form
-    assert 'value="65"' in form and 'value="95"' in form
-    assert 'value="living_independently" checked' in form
-    assert 'value="dementia" checked' in form
-    assert f'value="{trial.recruitment_start.year}"' in form
+
+    def form(slug: str) -> str:
+        return client.get(f"/proposals/{trial.id}/steps/{slug}").get_data(as_text=True)
+
+    assert 'value="DT BH8 BH9"' in form("eligibility")
+    assert 'value="65"' in form("eligibility") and 'value="95"' in form("eligibility")
+    assert 'value="living_independently" checked' in form("about")
+    assert 'value="dementia" checked' in form("eligibility")
+    assert f'value="{trial.recruitment_start.year}"' in form("sites")
 
 
 BAD_INPUT = [
@@ -128,83 +140,61 @@ BAD_INPUT = [
         | date_parts("recruitment_end", dt.date(2031, 1, 10)),
         "Recruitment end date must be after the start date",
     ),
-    ({"baseline_window_days": "61"}, "A visit window must be between 0 and 60 days"),
-    ({"follow_up_window_days": "-1"}, "A visit window must be between 0 and 60 days"),
-    ({"follow_up_window_days": "a week"}, "Follow-up visit window (± days) must be a whole"),
-    (
-        {"follow_up_days": "10", "baseline_window_days": "3", "follow_up_window_days": "7"},
-        "The follow-up window must not overlap the baseline window",
-    ),
 ]
 
 
 @pytest.mark.parametrize(("changes", "message"), BAD_INPUT)
-def test_bad_input_in_the_new_sections_is_refused_and_nothing_is_saved(
+def test_bad_input_in_a_step_is_refused_and_changes_nothing(
     client, world, login_as, session, product, changes, message
 ):
     login_as(world.company)
+    trial_id = propose(client, product)
+    trial = factories.reload_trial(session, trial_id)
+    before = (trial.eligibility.id, trial.eligibility.postcode_areas, trial.recruitment_end)
     events = factories.count_rows(session, AuditEvent)
-    response = client.post("/proposals/new", data={**valid(product.id), **changes})
+    slug = step_of(next(iter(changes)))
+    data = {**factories.proposal_steps(product.id, **CRITERIA)[slug], **changes}
+    response = client.post(f"/proposals/{trial_id}/steps/{slug}", data=data)
     assert response.status_code == 422
     page = text_of(response)
     assert "There is a problem" in page
     assert page.count(message) == 2  # in the error summary and by the field
-    assert factories.count_rows(session, Trial) == 0
-    assert factories.count_rows(session, EligibilityCriteria) == 0
-    assert factories.count_rows(session, AuditEvent) == events
-
-
-@pytest.mark.parametrize(("changes", "message"), BAD_INPUT[2:14:3])
-def test_bad_input_when_editing_changes_nothing(
-    client, world, login_as, session, product, changes, message
-):
-    login_as(world.company)
-    client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
-    trial = only_trial(session)
-    before = (trial.eligibility.id, trial.eligibility.postcode_areas, trial.title)
-    events = factories.count_rows(session, AuditEvent)
-    response = client.post(
-        f"/proposals/{trial.id}/edit", data={**valid(product.id), **CRITERIA, **changes}
-    )
-    assert response.status_code == 422
-    assert message in text_of(response)
-    trial = factories.reload_trial(session, trial.id)
-    assert (trial.eligibility.id, trial.eligibility.postcode_areas, trial.title) == before
+    trial = factories.reload_trial(session, trial_id)
+    assert (trial.eligibility.id, trial.eligibility.postcode_areas, trial.recruitment_end) == before
     assert factories.count_rows(session, AuditEvent) == events
 
 
 def test_editing_the_criteria_records_old_and_new_values(client, world, login_as, session, product):
     login_as(world.company)
-    client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
-    trial = only_trial(session)
-    response = client.post(
-        f"/proposals/{trial.id}/edit",
-        data={
-            **valid(product.id),
-            **CRITERIA,
-            "min_age": "70",
-            "ics_outcomes": ["mental_health", "living_independently"],
-            "follow_up_window_days": "14",
-        },
+    trial = session.get(Trial, propose(client, product))
+    steps = factories.proposal_steps(
+        product.id,
+        **CRITERIA,
+        min_age="70",
+        ics_outcomes=["mental_health", "living_independently"],
     )
-    assert response.status_code == 302
-    revised = session.scalars(select(AuditEvent).where(AuditEvent.action == "trial.revised")).one()
-    assert revised.old_value["eligibility"]["min_age"] == 65
-    assert revised.new_value["eligibility"]["min_age"] == 70
-    assert revised.old_value["ics_outcomes"] == ["living_independently"]
-    assert revised.new_value["ics_outcomes"] == ["mental_health", "living_independently"]
-    assert revised.new_value["visit_windows"] == {"baseline": 0, "follow_up": 14}
-    assert "title" not in revised.new_value
+    events = factories.count_rows(session, AuditEvent)
+    for slug in ("about", "eligibility"):
+        response = client.post(f"/proposals/{trial.id}/steps/{slug}", data=steps[slug])
+        assert response.status_code == 302
+    about, eligibility = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).offset(events)
+    ).all()
+    assert about.old_value == {"ics_outcomes": ["living_independently"]}
+    assert about.new_value == {"ics_outcomes": ["mental_health", "living_independently"]}
+    assert eligibility.old_value["eligibility"]["min_age"] == 65
+    assert eligibility.new_value["eligibility"]["min_age"] == 70
+    assert "title" not in eligibility.new_value
 
 
 def test_clearing_every_criterion_removes_them_and_the_checklist_asks_again(
     client, world, login_as, session, product
 ):
     login_as(world.company)
-    client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
-    trial = only_trial(session)
-    cleared = {**valid(product.id), "min_age": "", "max_age": "", "postcode_areas": ""}
-    assert client.post(f"/proposals/{trial.id}/edit", data=cleared).status_code == 302
+    trial = session.get(Trial, propose(client, product))
+    cleared = {"min_age": "", "max_age": "", "postcode_areas": ""}
+    url = f"/proposals/{trial.id}/steps/eligibility"
+    assert client.post(url, data=cleared).status_code == 302
     assert factories.count_rows(session, EligibilityCriteria) == 0
     page = text_of(client.get(f"/proposals/{trial.id}"))
     assert "Set the eligibility criteria, including the youngest and oldest age" in page
@@ -215,19 +205,23 @@ def test_a_retired_condition_is_not_offered_but_a_trial_keeps_one_it_has(
     client, world, login_as, session, product
 ):
     login_as(world.company)
-    client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
-    trial = only_trial(session)
+    trial = session.get(Trial, propose(client, product))
     falls = session.scalars(select(Condition).where(Condition.code == "falls")).one()
     falls.is_active = False
     session.commit()
 
-    fresh = client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
+    other = factories.make_trial(session, world)
+    session.commit()
+    eligibility = factories.proposal_steps(product.id, **CRITERIA)["eligibility"]
+    fresh = client.post(f"/proposals/{other.id}/steps/eligibility", data=eligibility)
     assert fresh.status_code == 422
     assert "Select conditions from the list" in text_of(fresh)
-    assert "Falls in the last year" not in text_of(client.get("/proposals/new"))
+    page = client.get(f"/proposals/{other.id}/steps/eligibility")
+    assert "Falls in the last year" not in text_of(page)
 
-    assert "Falls in the last year" in text_of(client.get(f"/proposals/{trial.id}/edit"))
-    kept = client.post(f"/proposals/{trial.id}/edit", data={**valid(product.id), **CRITERIA})
+    url = f"/proposals/{trial.id}/steps/eligibility"
+    assert "Falls in the last year" in text_of(client.get(url))
+    kept = client.post(url, data=eligibility)
     assert kept.status_code == 302
     trial = factories.reload_trial(session, trial.id)
     assert "falls" in [c.code for c in trial.eligibility.required_conditions]
@@ -238,10 +232,10 @@ def test_a_proposal_sent_back_can_gain_its_new_sections(client, world, login_as,
     request_changes(session, trial, actor=world.researcher_wfh, reason="Say who it is for.")
     session.commit()
     login_as(world.company)
-    response = client.post(
-        f"/proposals/{trial.id}/edit", data={**valid(trial.product_id), **CRITERIA}
-    )
-    assert response.status_code == 302
+    steps = factories.proposal_steps(trial.product_id, **CRITERIA)
+    for slug in ("about", "eligibility"):
+        response = client.post(f"/proposals/{trial.id}/steps/{slug}", data=steps[slug])
+        assert response.status_code == 302
     trial = factories.reload_trial(session, trial.id)
     assert trial.target_population == "People aged 65 and over living at home in Dorset."
     assert trial.eligibility.postcode_areas == ["DT", "BH8", "BH9"]
@@ -251,8 +245,7 @@ def test_the_review_page_shows_the_particulars_in_words(
     app, client, world, login_as, session, product
 ):
     login_as(world.company)
-    client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
-    trial = only_trial(session)
+    trial = session.get(Trial, propose(client, product))
     assert client.post(f"/proposals/{trial.id}/submit").status_code == 302
     staff = app.test_client()
     login(staff, world.researcher_wfh)
@@ -271,7 +264,7 @@ def test_csrf_is_checked_on_the_proposal_form(app, world, session):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     client.post("/login", data={"email": world.company.email, "password": factories.PASSWORD})
-    response = client.post("/proposals/new", data={**valid(product.id), **CRITERIA})
+    response = client.post("/proposals/new", data=valid(product.id))
     assert response.status_code == 400
     assert "Your form has expired" in text_of(response)
     assert factories.count_rows(session, Trial) == 0

@@ -80,6 +80,7 @@ def test_used_up_list_refuses_with_a_clear_message(session, world):
         claim_next_slot(session, trial_id=trial.id, stratum="WFH", enrolment_id=enrolments[-1].id)
 
 
+@pytest.mark.commits
 def test_concurrent_claims_never_share_or_skip_a_slot(app, session, world):
     """Workers on their own connections claim slots at once: each slot once, no gaps."""
     trial = factories.make_trial(session, world, status=TrialStatus.RECRUITING, sites=("WFH",))

@@ -111,7 +111,10 @@ def test_approval_is_refused_until_every_item_is_rated(client, world, login_as, 
         f"/review/trials/{trial.id}/checklist",
         data={"scientific_value_rating": "satisfied", "ics_fit_rating": "satisfied"},
     )
-    response = client.post(f"/review/trials/{trial.id}/approve", data=APPROVE)
+    response = client.post(
+        f"/review/trials/{trial.id}/approve",
+        data={**APPROVE, **factories.approval_form_data(session, trial.id)},
+    )
     assert response.status_code == 422
     page = text_of(response)
     assert "There is a problem" in page
@@ -130,7 +133,10 @@ def test_approval_is_refused_while_an_item_is_not_met(client, world, login_as, s
             data_protection_rating="not_met", data_protection_note="No lawful basis given."
         ),
     )
-    response = client.post(f"/review/trials/{trial.id}/approve", data=APPROVE)
+    response = client.post(
+        f"/review/trials/{trial.id}/approve",
+        data={**APPROVE, **factories.approval_form_data(session, trial.id)},
+    )
     assert response.status_code == 422
     assert "Rated not met: Data protection." in text_of(response)
     assert factories.reload_trial(session, trial.id).status is TrialStatus.IN_REVIEW
@@ -145,7 +151,13 @@ def test_concerns_do_not_stop_approval(client, world, login_as, session):
             ics_fit_rating="concerns", ics_fit_note="Outcome 4 only loosely."
         ),
     )
-    assert client.post(f"/review/trials/{trial.id}/approve", data=APPROVE).status_code == 302
+    assert (
+        client.post(
+            f"/review/trials/{trial.id}/approve",
+            data={**APPROVE, **factories.approval_form_data(session, trial.id)},
+        ).status_code
+        == 302
+    )
     assert factories.reload_trial(session, trial.id).status is TrialStatus.APPROVED
 
 

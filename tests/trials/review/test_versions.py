@@ -158,3 +158,23 @@ def test_staff_at_another_site_cannot_see_the_changes(client, world, login_as, s
     trial = two_versions(session, world, sites=("WFH",))
     login_as(world.researcher_dor)
     assert client.get(f"/review/trials/{trial.id}/changes").status_code == 404
+
+
+def test_what_changed_shows_a_new_allocation_ratio_and_design(client, world, login_as, session):
+    from trials.proposals.models import TrialDesign
+    from trials.proposals.section_rules import ArmDraft, DesignDraft
+    from trials.proposals.sections import save_design
+
+    trial = factories.make_trial(session, world)
+    record_version(session, trial, actor=world.company)
+    trial = factories.reload_trial(session, trial.id)
+    arms = (ArmDraft("Usual care", 1, True), ArmDraft("Product", 2))
+    save_design(
+        session, trial, actor=world.company, draft=DesignDraft(TrialDesign.CROSSOVER, arms, 14)
+    )
+    record_version(session, trial, actor=world.company)
+    session.commit()
+    login_as(world.researcher_wfh)
+    page = text_of(client.get(f"/review/trials/{trial.id}/changes"))
+    assert "Allocation ratio 1:1 Usual care (control) Product Allocation ratio 1:2" in page
+    assert "Design Parallel-group randomised controlled trial Crossover, washout of 14 days" in page

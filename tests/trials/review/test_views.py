@@ -59,7 +59,10 @@ def test_a_researcher_reviews_and_approves_for_both_sites(client, world, login_a
         f"/review/trials/{trial.id}/checklist", data=factories.checklist_form_data()
     )
     assert checklist.status_code == 302
-    response = client.post(f"/review/trials/{trial.id}/approve", data=APPROVE_BOTH)
+    response = client.post(
+        f"/review/trials/{trial.id}/approve",
+        data={**APPROVE_BOTH, **factories.approval_form_data(session, trial.id)},
+    )
     assert response.status_code == 302
     trial = factories.reload_trial(session, trial.id)
     assert trial.status is TrialStatus.APPROVED
@@ -90,7 +93,12 @@ def test_approving_for_one_site_leaves_the_other_unapproved(client, world, login
     login_as(world.researcher_wfh)
     response = client.post(
         f"/review/trials/{trial.id}/approve",
-        data={"approve_wfh": "y", "target_wfh": "15", "target_dor": "20"},
+        data={
+            "approve_wfh": "y",
+            "target_wfh": "15",
+            "target_dor": "20",
+            **factories.approval_form_data(session, trial.id),
+        },
     )
     assert response.status_code == 302
     trial = factories.reload_trial(session, trial.id)
@@ -181,6 +189,8 @@ def test_the_state_machine_refuses_illegal_moves(
 ):
     trial = factories.make_trial(session, world, status=status)
     session.commit()
+    if action == "approve":
+        data = {**data, **factories.approval_form_data(session, trial.id)}
     login_as(world.researcher_wfh)
     response = client.post(f"/review/trials/{trial.id}/{action}", data=data)
     assert response.status_code == 409

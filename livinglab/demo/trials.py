@@ -1,7 +1,4 @@
-"""A believable Living Lab for development: organisations, trials at different stages, people.
-
-Built through the same services the pages use, so every demo row has its audit event.
-"""
+"""The demo trials, each at a different stage, built through the services the pages use."""
 
 from __future__ import annotations
 
@@ -12,22 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
-from livinglab.accounts.roles import Role
-from livinglab.accounts.services import create_user, get_user_by_email
-from livinglab.organisations.models import Organisation
-from livinglab.participants.deprivation import DEPRIVATION_SAMPLE, load_deprivation_csv
-from livinglab.participants.models import Participant, Sex
-from livinglab.participants.reference_data import ensure_reference_data
-from livinglab.participants.services import DigitalAccess, RegistryProfile, register_participant
-from livinglab.products.models import (
-    DeviceClass,
-    DtacStatus,
-    EsfTier,
-    ProductCategory,
-    ProductStage,
-)
-from livinglab.products.services import RegulatoryProfile, register_product
-from livinglab.sites.services import ensure_default_sites
+from livinglab.demo.people import synthetic_participant
 from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
@@ -35,201 +17,61 @@ from trials.observations.services import record_observation
 from trials.proposals.criteria import EligibilityDraft
 from trials.proposals.models import Measure, MeasureType, Trial
 from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal, submit_proposal
-from trials.reference_data import ensure_ics_outcomes
 from trials.review.checklist import CHECKLIST, Rating, rate_checklist
 from trials.review.comments import add_comment
 from trials.review.ethics import record_ethics
 from trials.review.models import ChecklistRating
 from trials.review.services import approve_trial, close_recruitment, open_recruitment, start_review
 
-DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented development-only password
-DEMO_ACCOUNTS = (
-    ("admin@demo.test", "Alex Admin", {Role.ADMIN}),
-    ("company@demo.test", "Casey Company", {Role.COMPANY}),
-    ("company2@demo.test", "Charlie Company", {Role.COMPANY}),
-    ("researcher@demo.test", "Robin Researcher", {Role.RESEARCHER}),
-    ("researcher.dor@demo.test", "Rowan Researcher", {Role.RESEARCHER}),
-    ("evaluator@demo.test", "Evie Evaluator", {Role.EVALUATOR}),
-    ("participant@demo.test", "Pat Participant", {Role.PARTICIPANT}),
-)
-SYNTHETIC_PARTICIPANTS = 200
 SEED = 20261125
-
-FIRST = (
-    "Ann",
-    "Bill",
-    "Carol",
-    "David",
-    "Edith",
-    "Frank",
-    "Grace",
-    "Harry",
-    "Irene",
-    "Jack",
-    "Kath",
-    "Len",
-    "Mary",
-    "Norman",
-    "Olive",
-    "Peter",
-    "Rose",
-    "Stan",
-    "Tess",
-    "Walter",
-    "Amira",
-    "Ben",
-    "Chloe",
-    "Dev",
-    "Ella",
-    "Finn",
-    "Gita",
-    "Hugo",
-    "Isla",
-    "Jamal",
-)
-LAST = (
-    "Abbott",
-    "Barnes",
-    "Cooper",
-    "Dean",
-    "Ellis",
-    "Fox",
-    "Gale",
-    "Hardy",
-    "Ingram",
-    "Jones",
-    "Keel",
-    "Lane",
-    "Moss",
-    "Noble",
-    "Orchard",
-    "Pike",
-    "Quinn",
-    "Rowe",
-    "Sparks",
-    "Turner",
-)
-BH_DISTRICTS = [f"BH{n}" for n in range(1, 26)]
-DT_DISTRICTS = [f"DT{n}" for n in range(1, 12)]
+SYNTHETIC_PARTICIPANTS = 200
 
 
-def load_demo(session: Session) -> bool:
-    """Create the demo data unless it is already there. Returns True if it created it."""
-    if get_user_by_email(session, "admin@demo.test") is not None:
-        return False
-    rng = random.Random(SEED)
-    wfh, dor = ensure_default_sites(session)
-    ensure_reference_data(session)
-    ensure_ics_outcomes(session)
-    load_deprivation_csv(session, DEPRIVATION_SAMPLE.read_text(encoding="utf-8"), None)
-    wessex = Organisation(
-        name="Wessex Wearables Ltd",
-        companies_house_number="12345678",
-        address="Unit 4, Dorset Innovation Park\nWinfrith Newburgh\nDorchester\nDT2 8ZB",
-        contact_name="Casey Company",
-        contact_email="company@demo.test",
-        contact_phone="01202 960000",
-    )
-    purbeck = Organisation(
-        name="Purbeck Digital Health Ltd",
-        companies_house_number="SC123456",
-        address="2 Station Road\nSwanage\nBH19 1AB",
-        contact_name="Charlie Company",
-        contact_email="company2@demo.test",
-        contact_phone="01929 420000",
-    )
-    session.add_all([wessex, purbeck])
-    session.flush()
-    users = _demo_accounts(session, wessex, purbeck, wfh, dor)
-
-    stride = register_product(
-        session,
-        actor=users["company@demo.test"],
-        name="StrideSense",
-        category=ProductCategory.DIGITAL_HEALTH_APP,
-        intended_use="A home strength and balance programme with a wearable sensor, to "
-        "reduce falls in older adults.",
-        regulatory_status="UKCA class I medical device",
-        profile=RegulatoryProfile(
-            stage=ProductStage.MARKED,
-            device_class=DeviceClass.CLASS_I,
-            dtac_status=DtacStatus.PASSED,
-            esf_tier=EsfTier.TIER_C,
-        ),
-    )
-    calm = register_product(
-        session,
-        actor=users["company2@demo.test"],
-        name="CalmPath",
-        category=ProductCategory.DIGITAL_HEALTH_APP,
-        intended_use="Guided self-help for low mood and anxiety, based on CBT.",
-        regulatory_status="UKCA class I medical device",
-        profile=RegulatoryProfile(
-            stage=ProductStage.MARKED,
-            device_class=DeviceClass.CLASS_I,
-            dtac_status=DtacStatus.IN_PROGRESS,
-            esf_tier=EsfTier.TIER_C,
-        ),
-    )
-    evaluated = _falls_trial(session, users, stride.id, wfh.id, dor.id)
-    _run_falls_trial(session, rng, users, evaluated, wfh.id, dor.id)
-    _calmpath_trials(session, users, calm.id, wfh.id, dor.id)
-    _west_dorset_trial(session, users, stride.id, dor.id)
-    _unfinished_draft(session, users, stride.id, wfh.id)
-    session.flush()
-    return True
-
-
-def _demo_accounts(session, wessex, purbeck, wfh, dor) -> dict[str, User]:
-    users: dict[str, User] = {}
-    for email, name, roles in DEMO_ACCOUNTS:
-        if Role.PARTICIPANT in roles:
-            participant = register_participant(
-                session,
-                full_name=name,
-                email=email,
-                password=DEMO_PASSWORD,
-                date_of_birth=dt.date(1956, 3, 14),
-                sex=Sex.FEMALE,
-                postcode="BH8 8DL",
-                registry_opt_in=True,
-                profile=RegistryProfile(
-                    condition_codes={"high_blood_pressure", "arthritis"},
-                    digital_access=DigitalAccess(
-                        has_smartphone=True, has_computer_or_tablet=True, has_home_internet=True
-                    ),
-                ),
-            )
-            users[email] = participant.user
-            continue
-        organisation = {"company@demo.test": wessex, "company2@demo.test": purbeck}.get(email)
-        sites = {"researcher@demo.test": [wfh], "researcher.dor@demo.test": [dor]}.get(email)
-        users[email] = create_user(
-            session,
-            email=email,
-            full_name=name,
-            password=DEMO_PASSWORD,
-            roles=roles,
-            organisation_id=organisation.id if organisation else None,
-            sites=sites,
-        )
-    return users
-
-
-def _rate_checklist(session, trial: Trial, reviewer: User, **notes: tuple[str, str]) -> None:
+def rate_checklist_satisfied(
+    session, trial: Trial, reviewer: User, **notes: tuple[str, str]
+) -> None:
     """Every checklist item satisfied, except those given as ``code=(rating, note)``."""
     ratings = {item.code: Rating(ChecklistRating.SATISFIED) for item in CHECKLIST}
     ratings |= {code: Rating(ChecklistRating(r), note) for code, (r, note) in notes.items()}
     rate_checklist(session, trial, actor=reviewer, ratings=ratings)
 
 
-def _record_ethics(session, trial: Trial, reviewer: User, iras_id: str, rec: str, on: dt.date):
+def record_ethics_approval(
+    session, trial: Trial, reviewer: User, iras_id: str, rec: str, on: dt.date
+):
     record_ethics(
         session, trial, actor=reviewer, iras_id=iras_id, rec_reference=rec, approved_on=on
     )
 
 
-def _falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> Trial:
+def review_and_open(
+    session: Session,
+    trial: Trial,
+    *,
+    company: User,
+    reviewer: User,
+    targets: dict[int, int],
+    seed: int,
+    ethics: tuple[str, str, dt.date],
+    comments: str = "Approved.",
+    submitted_on: dt.date | None = None,
+) -> None:
+    """Submit (as on ``submitted_on``), review with every checklist item satisfied, approve
+    with allocation ``seed``, record the ethics approval ``(IRAS ID, REC reference, date)``
+    and open recruitment."""
+    submit_proposal(
+        session, trial, actor=company, require_complete=submitted_on is not None, today=submitted_on
+    )
+    start_review(session, trial, actor=reviewer)
+    rate_checklist_satisfied(session, trial, reviewer)
+    approve_trial(
+        session, trial, actor=reviewer, site_targets=targets, comments=comments, seed=seed
+    )
+    record_ethics_approval(session, trial, reviewer, *ethics)
+    open_recruitment(session, trial, actor=reviewer)
+
+
+def falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> Trial:
     company, reviewer = users["company@demo.test"], users["researcher@demo.test"]
     trial = draft_proposal(
         session,
@@ -255,51 +97,46 @@ def _falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> T
             follow_up_window_days=7,
         ),
     )
-    submit_proposal(session, trial, actor=company)
-    start_review(session, trial, actor=reviewer)
-    _rate_checklist(session, trial, reviewer)
-    approve_trial(
+    review_and_open(
         session,
         trial,
-        actor=reviewer,
-        site_targets={wfh_id: 100, dor_id: 100},
-        comments="Clear protocol; fits ICS outcome 4.",
+        company=company,
+        reviewer=reviewer,
+        targets={wfh_id: 100, dor_id: 100},
         seed=SEED,
+        ethics=("1234567", "24/SC/0123", dt.date(2025, 8, 1)),
+        comments="Clear protocol; fits ICS outcome 4.",
     )
-    _record_ethics(session, trial, reviewer, "1234567", "24/SC/0123", dt.date(2025, 8, 1))
-    open_recruitment(session, trial, actor=reviewer)
     return trial
 
 
-def _synthetic_participant(session, rng: random.Random, n: int) -> Participant:
-    age = 18 + int(77 * rng.betavariate(3.0, 1.6))
-    born = dt.date(2026 - age, rng.randint(1, 12), rng.randint(1, 28))
-    district = rng.choice(BH_DISTRICTS if rng.random() < 0.6 else DT_DISTRICTS)
-    letters = "ABDEFGHJLNPQRSTUWXYZ"
-    postcode = f"{district} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
-    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    participant = register_participant(
-        session,
-        full_name=name,
-        email=f"volunteer{n:04d}@demo.test",
-        password="",
-        date_of_birth=born,
-        sex=rng.choice([Sex.FEMALE, Sex.MALE]),
-        postcode=postcode,
-        registry_opt_in=True,
-    )
-    participant.deprivation_quintile = rng.choices([1, 2, 3, 4, 5], weights=[12, 18, 22, 24, 24])[0]
-    return participant
+def run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int) -> None:
+    """200 volunteers at the two sites, followed up; recruitment then closes."""
+    staff = [(wfh_id, users["researcher@demo.test"]), (dor_id, users["researcher.dor@demo.test"])]
+    follow_cohort(session, rng, trial, staff, range(1, SYNTHETIC_PARTICIPANTS + 1), effect=-1.8)
+    close_recruitment(session, trial, actor=users["researcher@demo.test"])
 
 
-def _run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int) -> None:
-    staff = {wfh_id: users["researcher@demo.test"], dor_id: users["researcher.dor@demo.test"]}
+def follow_cohort(
+    session: Session,
+    rng: random.Random,
+    trial: Trial,
+    staff: list[tuple[int, User]],
+    numbers: range,
+    *,
+    effect: float,
+) -> None:
+    """Consent, randomise and record a Timed Up and Go at baseline and follow-up for new
+    volunteers ``numbers``, taking the sites in turn; about 7% miss the follow-up visit.
+
+    ``effect`` is the true change in seconds in the arm that is not the control.
+    """
     form = current_consent_form(session, trial.id)
     visits = {v.code: v for v in trial.visits}
     measure = trial.primary_measure
-    for n in range(1, SYNTHETIC_PARTICIPANTS + 1):
-        participant = _synthetic_participant(session, rng, n)
-        site_id = wfh_id if n % 2 else dor_id
+    for n in numbers:
+        participant = synthetic_participant(session, rng, n)
+        site_id, researcher = staff[(n + 1) % len(staff)]
         sign_consent(
             session,
             participant=participant,
@@ -314,7 +151,7 @@ def _run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int
                 Enrolment.trial_id == trial.id, Enrolment.participant_id == participant.id
             )
         )
-        randomise(session, enrolment, trial=trial, actor=staff[site_id])
+        randomise(session, enrolment, trial=trial, actor=researcher)
         baseline = min(60.0, max(5.0, rng.gauss(14.0, 4.0)))
         record_observation(
             session,
@@ -323,13 +160,13 @@ def _run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int
             visit=visits["baseline"],
             measure=measure,
             value=round(baseline, 1),
-            actor=staff[site_id],
+            actor=researcher,
         )
         if rng.random() < 0.07:
             continue  # missed follow-up visit: kept as a missing value
-        effect = -1.8 if enrolment.arm.name == "StrideSense" else 0.0
-        site_shift = 0.6 if site_id == dor_id else 0.0
-        follow_up = 0.8 * baseline + 2.6 + effect + site_shift + rng.gauss(0, 2.0)
+        shift = 0.0 if enrolment.arm.is_control else effect
+        site_shift = 0.6 if site_id != staff[0][0] else 0.0
+        follow_up = 0.8 * baseline + 2.6 + shift + site_shift + rng.gauss(0, 2.0)
         record_observation(
             session,
             enrolment,
@@ -337,12 +174,11 @@ def _run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int
             visit=visits["follow_up"],
             measure=measure,
             value=round(min(60.0, max(4.0, follow_up)), 1),
-            actor=staff[site_id],
+            actor=researcher,
         )
-    close_recruitment(session, trial, actor=users["researcher@demo.test"])
 
 
-def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) -> None:
+def calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) -> None:
     company, reviewer = users["company2@demo.test"], users["researcher@demo.test"]
     recruiting = draft_proposal(
         session,
@@ -390,7 +226,7 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
     )
     submit_proposal(session, recruiting, actor=company)
     start_review(session, recruiting, actor=reviewer)
-    _rate_checklist(
+    rate_checklist_satisfied(
         session,
         recruiting,
         reviewer,
@@ -407,7 +243,9 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
         comments="Approved at both sites.",
         seed=SEED + 1,
     )
-    _record_ethics(session, recruiting, reviewer, "345678", "25/SW/0042", dt.date(2026, 9, 14))
+    record_ethics_approval(
+        session, recruiting, reviewer, "345678", "25/SW/0042", dt.date(2026, 9, 14)
+    )
     open_recruitment(session, recruiting, actor=reviewer)
 
     waiting = draft_proposal(
@@ -451,7 +289,7 @@ def _calmpath_trials(session, users, product_id: int, wfh_id: int, dor_id: int) 
     )
 
 
-def _west_dorset_trial(session, users, product_id: int, dor_id: int) -> Trial:
+def west_dorset_trial(session, users, product_id: int, dor_id: int) -> Trial:
     """Recruiting in DT postcodes only: the demo participant (BH8) is told she cannot join."""
     company, reviewer = users["company@demo.test"], users["researcher.dor@demo.test"]
     trial = draft_proposal(
@@ -479,25 +317,21 @@ def _west_dorset_trial(session, users, product_id: int, dor_id: int) -> Trial:
             follow_up_window_days=7,
         ),
     )
-    submit_proposal(
-        session, trial, actor=company, require_complete=True, today=dt.date(2026, 10, 1)
-    )
-    start_review(session, trial, actor=reviewer)
-    _rate_checklist(session, trial, reviewer)
-    approve_trial(
+    review_and_open(
         session,
         trial,
-        actor=reviewer,
-        site_targets={dor_id: 80},
-        comments="Approved for the Dorchester satellite.",
+        company=company,
+        reviewer=reviewer,
+        targets={dor_id: 80},
         seed=SEED + 2,
+        ethics=("1345678", "26/SC/0201", dt.date(2026, 10, 20)),
+        comments="Approved for the Dorchester satellite.",
+        submitted_on=dt.date(2026, 10, 1),
     )
-    _record_ethics(session, trial, reviewer, "1345678", "26/SC/0201", dt.date(2026, 10, 20))
-    open_recruitment(session, trial, actor=reviewer)
     return trial
 
 
-def _unfinished_draft(session, users, product_id: int, wfh_id: int) -> Trial:
+def unfinished_draft(session, users, product_id: int, wfh_id: int) -> Trial:
     """A draft still missing its recruitment window and eligibility: shows the checklist."""
     return draft_proposal(
         session,
