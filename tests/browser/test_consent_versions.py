@@ -23,6 +23,8 @@ NEW_RISK = "You will also be asked to wear an activity tracker for one week."
 
 
 def answer_the_standard_form(page: Page, name: str) -> None:
+    # .all() does not wait: let the form load before listing its boxes.
+    expect(page.get_by_label("Yes, at any time and without giving a reason")).to_be_visible()
     for box in page.locator("input[type=checkbox]").all():
         box.check()
     page.get_by_label("Yes, at any time and without giving a reason").check()
@@ -82,7 +84,7 @@ def participant_agrees_again(page: Page, live_url: str) -> list[str]:
     page.goto(f"{live_url}/my-trials/")
     expect(page.locator("main")).to_contain_text("You need to read the new information")
     found += violations(page)
-    page.get_by_role("button", name=re.compile("Read and agree again")).click()
+    page.get_by_role("button", name=re.compile("Read and agree again to CalmPath")).click()
     expect(page.locator("main")).to_contain_text(NEW_RISK)
     found += violations(page)
     page.get_by_role("link", name="I do not want to carry on").click()

@@ -169,6 +169,8 @@ def researcher_approves(page: Page, live_url: str, start: dt.date, end: dt.date)
     expect(row).to_contain_text("Wessex Fields hub: 40 participants")
     page.get_by_role("link", name="Back to the proposal").click()
     page.get_by_role("link", name="Rate the checklist").click()
+    # .all() does not wait: let the checklist page load before listing its groups.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review checklist")
     for item in page.locator("main").get_by_role("group").all():
         item.get_by_label("Satisfied").check()
     page.get_by_role("button", name="Save checklist").click()

@@ -114,6 +114,8 @@ def researcher_approves(page: Page, live_url: str) -> None:
     page.get_by_role("button", name="Approve trial").click()  # checklist not rated yet
     expect(page.get_by_role("alert")).to_contain_text("Rate every item on the review checklist")
     page.get_by_role("link", name="Rate the checklist").click()
+    # .all() does not wait: let the checklist page load before listing its groups.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review checklist")
     for item in page.locator("main").get_by_role("group").all():
         item.get_by_label("Satisfied").check()
     page.get_by_role("button", name="Save checklist").click()
