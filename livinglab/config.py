@@ -45,6 +45,8 @@ class BaseConfig:
     #: Argon2id cost parameters (argon2-cffi defaults, RFC 9106 low-memory profile).
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
+    #: Lanes (threads) per hash: the argon2-cffi and RFC 9106 default.
+    ARGON2_PARALLELISM = 4
     FORCE_HTTPS = True
     DEMO_ACCOUNTS_VISIBLE = False
     PAGE_SIZE = 25
@@ -114,6 +116,8 @@ class TestingConfig(BaseConfig):
     #: Cheap hashing keeps the suite fast; production costs are tested separately.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    #: One lane: starting threads cost ten times the hash itself at this size.
+    ARGON2_PARALLELISM = 1
 
 
 CONFIGS = {

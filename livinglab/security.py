@@ -19,6 +19,7 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher(
         time_cost=current_app.config["ARGON2_TIME_COST"],
         memory_cost=current_app.config["ARGON2_MEMORY_COST"],
+        parallelism=current_app.config["ARGON2_PARALLELISM"],
     )
 
 
@@ -27,14 +28,14 @@ def hash_password(password: str) -> str:
 
 
 #: Verified against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH_CACHE: dict[tuple[int, int], str] = {}
+_DUMMY_HASH_CACHE: dict[tuple[int, int, int], str] = {}
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; constant work whether or not the account exists."""
     hasher = _hasher()
     if password_hash is None:
-        key = (hasher.time_cost, hasher.memory_cost)
+        key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
         dummy = _DUMMY_HASH_CACHE.setdefault(key, hasher.hash("not-a-real-password"))
         with contextlib.suppress(VerificationError):
             hasher.verify(dummy, password)
