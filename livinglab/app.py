@@ -41,6 +41,7 @@ MODEL_MODULES = (
     "trials.enrolment.models",
     "trials.randomisation.models",
     "trials.observations.models",
+    "trials.safety.models",
     "evaluation.runs.models",
     "evaluation.decisions.models",
 )
@@ -66,7 +67,9 @@ BLUEPRINTS = (
     "trials.eligibility.views",
     "livinglab.participants.my_data",
     "trials.enrolment.views",
+    "trials.observations.import_views",
     "trials.observations.questionnaire_views",
+    "trials.safety.views",
     "evaluation.runs.views",
 )
 

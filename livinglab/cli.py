@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 from flask import Flask
 
@@ -12,6 +14,8 @@ def register(app: Flask) -> None:
     from livinglab.participants.cli import register as register_registry_commands
 
     register_registry_commands(app)
+    # By name, like the factory's blueprints: livinglab must not import trials.
+    importlib.import_module("trials.observations.import_cli").register(app)
     from livinglab.mail.cli import send_mail
 
     app.cli.add_command(send_mail)

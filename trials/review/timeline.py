@@ -44,6 +44,7 @@ FIXED = {
     "enrolment.withdrawn": "A participant was withdrawn from the trial",
     "observation.recorded": "An outcome value was recorded",
     "observation.corrected": "An outcome value was corrected",
+    "observations.imported": "Outcome values imported from a file",
     "questionnaire.safety_flag": "A questionnaire answer was flagged for safety follow-up",
     "analysis.run": "Analysis run",
     "decision.recorded": "Adoption decision recorded",
