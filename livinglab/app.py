@@ -65,6 +65,7 @@ BLUEPRINTS = (
     "trials.consent.withdrawal_views",
     "trials.consent.version_views",
     "trials.eligibility.views",
+    "trials.eligibility.screening_views",
     "livinglab.participants.my_data",
     "trials.enrolment.views",
     "trials.observations.import_views",

@@ -110,5 +110,6 @@ def load_demo(session: Session) -> bool:
     later_stages.jointwise_trial(session, users, jointwise.id, wfh.id)
     later_stages.decided_pilot(session, rng, users, stride.id, wfh.id)
     later_stages.three_arm_draft(session, users, stride.id, wfh.id)
+    later_stages.adverse_events(session, users, evaluated, wfh.id)
     session.flush()
     return True

@@ -16,6 +16,7 @@ from evaluation.decisions.models import DecisionOutcome
 from evaluation.decisions.services import record_decision
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from livinglab.accounts.models import User
+from livinglab.db import utcnow
 from livinglab.demo.trials import (
     SEED,
     SYNTHETIC_PARTICIPANTS,
@@ -26,12 +27,15 @@ from livinglab.participants.models import Participant
 from trials.consent.drafts import update_information_sheet
 from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.consent.versions import approve_new_version, start_new_version
+from trials.enrolment.models import Enrolment
 from trials.proposals.criteria import EligibilityDraft
 from trials.proposals.models import MeasureType, Trial
 from trials.proposals.section_rules import ArmDraft, MeasureDraft, VisitDraft
 from trials.proposals.sections import save_measures
 from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal
 from trials.review.services import close_recruitment
+from trials.safety.models import Outcome, Relatedness, SeriousCriterion, Severity
+from trials.safety.services import AdverseEventDraft, report_adverse_event
 
 PILOT_PARTICIPANTS = 60
 
@@ -237,3 +241,49 @@ def three_arm_draft(
         ),
     )
     return trial
+
+
+def adverse_events(session: Session, users: dict[str, User], trial: Trial, wfh_id: int) -> None:
+    """Two reports in the two-site StrideSense trial at Wessex Fields: a mild one, and a
+    serious one (a hospital stay) whose alert sits in the staff's outbox."""
+    reviewer = users["researcher@demo.test"]
+    first, second = session.scalars(
+        select(Enrolment)
+        .where(Enrolment.trial_id == trial.id, Enrolment.site_id == wfh_id)
+        .order_by(Enrolment.id)
+        .limit(2)
+    ).all()
+    today = utcnow().date()
+    report_adverse_event(
+        session,
+        first,
+        trial=trial,
+        actor=reviewer,
+        draft=AdverseEventDraft(
+            description="Sore calf muscles after the first week of exercises.",
+            is_serious=False,
+            serious_criterion=None,
+            severity=Severity.MILD,
+            relatedness=Relatedness.PROBABLE,
+            outcome=Outcome.RECOVERED,
+            onset_on=today,
+            resolved_on=today,
+        ),
+    )
+    # The alert email carries a link, which needs a request to build it.
+    with current_app.test_request_context():
+        report_adverse_event(
+            session,
+            second,
+            trial=trial,
+            actor=reviewer,
+            draft=AdverseEventDraft(
+                description="Fall at home with a wrist fracture; admitted overnight.",
+                is_serious=True,
+                serious_criterion=SeriousCriterion.HOSPITALISATION,
+                severity=Severity.MODERATE,
+                relatedness=Relatedness.UNLIKELY,
+                outcome=Outcome.RECOVERING,
+                onset_on=today,
+            ),
+        )

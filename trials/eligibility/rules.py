@@ -301,6 +301,39 @@ def _has_any_condition(condition_ids: set[int]) -> ColumnElement[bool]:
     )
 
 
+def criterion_clauses(
+    criteria: EligibilityCriteria | None, today: dt.date
+) -> list[tuple[str, ColumnElement[bool]]]:
+    """One ``(key, SQL boolean over Participant)`` per criterion, in :func:`requirements` order.
+
+    The keys are those of :func:`requirements` and :func:`check`; the registry screen counts
+    the people who pass each prefix of this list, and :func:`eligible_participants_clause`
+    is all of them together.
+    """
+    if criteria is None:
+        return []
+    clauses: list[tuple[str, ColumnElement[bool]]] = []
+    age = _age_clause(criteria, today)
+    if age:
+        clauses.append(("age", and_(*age)))
+    sexes = allowed_sexes(criteria)
+    if sexes is not None:
+        clauses.append(("sex", Participant.sex.in_(sorted(sexes)) if sexes else false()))
+    codes = postcode_codes(criteria)
+    if codes:
+        clauses.append(("postcode", or_(*(_postcode_clause(code) for code in codes))))
+    for key, flag, answer, _thing in DIGITAL_ACCESS:
+        if getattr(criteria, flag):
+            clauses.append((key, getattr(Participant, answer).is_(True)))
+    if criteria.required_conditions:
+        required = _has_any_condition(_ids(criteria.required_conditions))
+        clauses.append(("required_conditions", required))
+    if criteria.excluded_conditions:
+        excluded = ~_has_any_condition(_ids(criteria.excluded_conditions))
+        clauses.append(("excluded_conditions", excluded))
+    return clauses
+
+
 def eligible_participants_clause(
     criteria: EligibilityCriteria | None, today: dt.date
 ) -> ColumnElement[bool]:
@@ -308,20 +341,4 @@ def eligible_participants_clause(
 
     Use it in ``select(Participant).where(...)`` to screen the registry in one query.
     """
-    if criteria is None:
-        return true()
-    clauses = _age_clause(criteria, today)
-    sexes = allowed_sexes(criteria)
-    if sexes is not None:
-        clauses.append(Participant.sex.in_(sorted(sexes)) if sexes else false())
-    codes = postcode_codes(criteria)
-    if codes:
-        clauses.append(or_(*(_postcode_clause(code) for code in codes)))
-    for _key, flag, answer, _thing in DIGITAL_ACCESS:
-        if getattr(criteria, flag):
-            clauses.append(getattr(Participant, answer).is_(True))
-    if criteria.required_conditions:
-        clauses.append(_has_any_condition(_ids(criteria.required_conditions)))
-    if criteria.excluded_conditions:
-        clauses.append(~_has_any_condition(_ids(criteria.excluded_conditions)))
-    return and_(true(), *clauses)
+    return and_(true(), *(clause for _key, clause in criterion_clauses(criteria, today)))
