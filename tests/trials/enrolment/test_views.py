@@ -115,14 +115,6 @@ def observation_values(session, enrolment_id: int) -> dict[str, float]:
 
 
 @pytest.fixture
-def trial_id(session, world) -> int:
-    """A recruiting trial approved at WFH and DOR."""
-    trial = factories.make_trial(session, world, status=TrialStatus.RECRUITING)
-    session.commit()
-    return trial.id
-
-
-@pytest.fixture
 def consented(session, world, trial_id) -> Enrolment:
     """A resident (Jo Resident) who consented at WFH, waiting to be randomised."""
     trial = load_trial(session, trial_id)

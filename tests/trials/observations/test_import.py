@@ -46,14 +46,6 @@ def enrol(session, world, trial_id: int, name: str, *, randomise: bool = True) -
 
 
 @pytest.fixture
-def trial_id(session, world) -> int:
-    """A recruiting trial approved at WFH and DOR."""
-    trial = factories.make_trial(session, world, status=TrialStatus.RECRUITING)
-    session.commit()
-    return trial.id
-
-
-@pytest.fixture
 def codes(session, world, trial_id) -> list[str]:
     """Two randomised residents at WFH."""
     return [enrol(session, world, trial_id, name) for name in ("Ann Able", "Bob Baker")]

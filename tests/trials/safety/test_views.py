@@ -27,13 +27,6 @@ from trials.states import TrialStatus
 
 
 @pytest.fixture
-def trial_id(session, world) -> int:
-    trial = factories.make_trial(session, world, status=TrialStatus.RECRUITING)
-    session.commit()
-    return trial.id
-
-
-@pytest.fixture
 def enrolment(session, world, trial_id):
     return enrol(session, world, trial_id, "WFH", name=PARTICIPANT_NAME)
 
