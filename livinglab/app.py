@@ -42,6 +42,9 @@ MODEL_MODULES = (
     "trials.randomisation.models",
     "trials.observations.models",
     "trials.safety.models",
+    "trials.followup.models",
+    "trials.invitations.models",
+    "trials.monitoring.models",
     "evaluation.runs.models",
     "evaluation.decisions.models",
 )

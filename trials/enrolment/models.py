@@ -46,6 +46,11 @@ class Enrolment(db.Model):
     status: Mapped[EnrolmentStatus] = mapped_column(enum_column(EnrolmentStatus, 30), index=True)
     arm_id: Mapped[int | None] = mapped_column(ForeignKey("arms.id"))
     randomised_at: Mapped[dt.datetime | None]
+    #: Age band and sex when randomised, kept for minimisation and reports (``65-74``).
+    age_band: Mapped[str | None] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(20))
+    #: When the participant completed, withdrew or was lost to follow-up.
+    ended_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     participant: Mapped[Participant] = relationship(lazy="raise")

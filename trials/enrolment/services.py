@@ -16,6 +16,7 @@ from livinglab.sites.models import Site
 from trials.consent.services import require_current_consent
 from trials.eligibility.services import already_message, enrolment_of, require_eligible
 from trials.enrolment.models import Enrolment, EnrolmentStatus
+from trials.followup.services import schedule_visits
 from trials.permissions import can_run_trial
 from trials.proposals.models import Trial
 from trials.randomisation.services import arm_of_slot, claim_next_slot
@@ -140,6 +141,9 @@ def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: Us
     enrolment.status = EnrolmentStatus.RANDOMISED
     enrolment.randomised_at = utcnow()
     session.flush()
+    scheduled = schedule_visits(
+        session, enrolment, trial.visits, start=enrolment.randomised_at.date()
+    )
     record(
         session,
         actor=actor,
@@ -153,6 +157,7 @@ def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: Us
             "arm_id": arm.id,
             "slot": slot.sequence_no,
             "stratum": slot.stratum,
+            "visits_scheduled": scheduled,
         },
     )
     return enrolment

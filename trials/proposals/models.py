@@ -41,6 +41,24 @@ DESIGN_LABELS = {
 }
 
 
+class RandomisationMethod(enum.StrEnum):
+    #: A concealed list of permuted blocks of varying size, stratified by site, made from a
+    #: recorded seed when the trial is approved.
+    BLOCKS = "blocks"
+    #: Pocock-Simon minimisation over site, age band and sex, with a random element.
+    MINIMISATION = "minimisation"
+
+    @property
+    def label(self) -> str:
+        return RANDOMISATION_LABELS[self]
+
+
+RANDOMISATION_LABELS = {
+    RandomisationMethod.BLOCKS: "Stratified permuted blocks (by site)",
+    RandomisationMethod.MINIMISATION: "Minimisation (site, age band and sex)",
+}
+
+
 class MeasureType(enum.StrEnum):
     CONTINUOUS = "continuous"
     BINARY = "binary"
@@ -97,6 +115,13 @@ class Trial(db.Model):
     )
     #: Seed of the concealed allocation list, recorded at approval so the list can be rebuilt.
     allocation_seed: Mapped[int | None] = mapped_column(db.BigInteger)
+    randomisation_method: Mapped[RandomisationMethod] = mapped_column(
+        enum_column(RandomisationMethod, 20),
+        default=RandomisationMethod.BLOCKS,
+        server_default=RandomisationMethod.BLOCKS.value,
+    )
+    #: The researcher who leads the trial day to day: may lock and unlock its data.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from livinglab.db import make_append_only, utcnow
 from livinglab.extensions import db
 
 
@@ -29,3 +30,19 @@ class AllocationSlot(db.Model):
     #: Set when the slot is used; each slot is used at most once.
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
     used_at: Mapped[dt.datetime | None]
+
+
+class Unblinding(db.Model):
+    """An emergency disclosure of one participant's arm: append-only, with its reason."""
+
+    __tablename__ = "unblindings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    unblinded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+make_append_only(Unblinding)

@@ -1,0 +1,1 @@
+"""Invitations from the registry to one trial, and the volunteer's answer."""

@@ -1,0 +1,1 @@
+"""Recruitment monitoring and representativeness against Dorset's population."""
