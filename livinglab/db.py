@@ -6,9 +6,11 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import DDL, DateTime, Enum, MetaData, event
+from sqlalchemy import DDL, Date, DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 #: Named constraints from the first migration, so SQLite batch migrations can drop them later.
@@ -140,3 +142,25 @@ def make_append_only(model: type[Base]) -> None:
 
 class AppendOnlyError(RuntimeError):
     """An attempt to change or delete an append-only record."""
+
+
+class add_days(FunctionElement[dt.date]):
+    """``date + days`` for a date column and an integer column, on SQLite and PostgreSQL."""
+
+    type = Date()
+    inherit_cache = True
+    name = "add_days"
+
+
+@compiles(add_days, "postgresql")
+def _add_days_postgresql(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return f"({compiler.process(day, **kw)} + {compiler.process(days, **kw)})"
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return (
+        f"date({compiler.process(day, **kw)}, printf('%+d days', {compiler.process(days, **kw)}))"
+    )
