@@ -74,6 +74,11 @@ BLUEPRINTS = (
     "trials.observations.import_views",
     "trials.observations.questionnaire_views",
     "trials.safety.views",
+    "trials.followup.views",
+    "trials.randomisation.views",
+    "trials.monitoring.views",
+    "trials.datalock_views",
+    "trials.invitations.views",
     "evaluation.runs.views",
 )
 

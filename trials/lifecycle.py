@@ -22,11 +22,15 @@ def transition(
     actor: User,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
+    action: str | None = None,
+    notify: bool = True,
 ) -> Trial:
     """Move ``trial`` to ``target``, write the audit event and email the company.
 
     The emails go to the outbox in the same transaction (see
-    :mod:`trials.review.notifications`).
+    :mod:`trials.review.notifications`). ``action`` names the audit event when the
+    default ``trial.<target>`` would mislead (a move back, such as unlocking the data);
+    ``notify=False`` leaves the company's email out for such internal moves.
 
     Raises:
         IllegalTransition: the move is not in the state table from the current state.
@@ -45,7 +49,7 @@ def transition(
     record(
         session,
         actor=actor,
-        action=f"trial.{target.value}",
+        action=action or f"trial.{target.value}",
         object_type="trial",
         object_id=trial.id,
         trial_id=trial.id,
@@ -53,5 +57,6 @@ def transition(
         new={"status": target, **(details or {})},
         reason=reason,
     )
-    notify_status_change(session, trial, target=target, reason=reason)
+    if notify:
+        notify_status_change(session, trial, target=target, reason=reason)
     return trial

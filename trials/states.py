@@ -38,7 +38,9 @@ TRANSITIONS: dict[tuple[TrialStatus, TrialStatus], frozenset[Role]] = {
     (S.IN_REVIEW, S.REJECTED): frozenset({Role.RESEARCHER}),
     (S.APPROVED, S.RECRUITING): frozenset({Role.RESEARCHER}),
     (S.RECRUITING, S.FOLLOW_UP): frozenset({Role.RESEARCHER}),
-    (S.FOLLOW_UP, S.LOCKED): frozenset({Role.EVALUATOR}),
+    # The service also checks that a researcher is the trial's lead (trials.datalock).
+    (S.FOLLOW_UP, S.LOCKED): frozenset({Role.EVALUATOR, Role.RESEARCHER}),
+    (S.LOCKED, S.FOLLOW_UP): frozenset({Role.EVALUATOR, Role.RESEARCHER}),
     (S.LOCKED, S.EVALUATED): frozenset({Role.EVALUATOR}),
     (S.EVALUATED, S.DECIDED): frozenset({Role.EVALUATOR}),
     **{

@@ -18,8 +18,8 @@ from evaluation.stats.ancova import AnalysisError, ancova
 from livinglab.accounts.models import User
 from livinglab.accounts.roles import Role
 from livinglab.audit.services import record
-from livinglab.db import utcnow
 from livinglab.errors import IllegalTransition, NotPermitted
+from trials.datalock import lock_data
 from trials.lifecycle import transition
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
@@ -40,20 +40,13 @@ def software_versions() -> dict[str, str]:
 def lock_trial_data(
     session: Session, trial: Trial, *, actor: User, reason: str | None = None
 ) -> Trial:
-    """Close follow-up: no more values may be recorded.
+    """Close follow-up: no more values may be recorded (see :func:`trials.datalock.lock_data`).
 
     Raises:
-        NotPermitted: the actor is not an evaluator.
+        NotPermitted: the actor is neither an evaluator nor the trial lead.
         IllegalTransition: the trial is not in follow-up.
     """
-    if not actor.has_role(Role.EVALUATOR):
-        raise NotPermitted("Only an evaluator can lock this trial's data.")
-    transition(
-        session, trial, TrialStatus.LOCKED, actor=actor, reason=(reason or "").strip() or None
-    )
-    trial.data_locked_at = utcnow()
-    session.flush()
-    return trial
+    return lock_data(session, trial, actor=actor, note=reason)
 
 
 def run_primary_analysis(session: Session, trial: Trial, *, actor: User) -> AnalysisRun:

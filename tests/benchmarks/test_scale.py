@@ -13,13 +13,14 @@ concurrent clients on PostgreSQL with no duplicate or skipped slot.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -225,47 +226,77 @@ def _screening_figure(built: Built, kind: str) -> Figure:
     return figure
 
 
-def _randomise_concurrently(app: Flask, built: Built, method: RandomisationMethod) -> Figure:
+def _randomise_share(
+    app: Flask,
+    trial_id: int,
+    staff: dict[int, int],
+    enrolment_ids: list[int],
+    ready: Any,
+    go: Any,
+    failures: Any,
+) -> None:
+    """One client, in its own process: randomise ``enrolment_ids`` one request at a time."""
+    with app.app_context():
+        db.engine.dispose(close=False)  # connections are not shared across fork
+        try:
+            ready.wait()
+            go.wait()
+            for enrolment_id in enrolment_ids:
+                enrolment = db.session.get(Enrolment, enrolment_id)
+                trial = db.session.scalars(
+                    trial_with_details(particulars=False).where(Trial.id == trial_id)
+                ).one()
+                actor = db.session.get(User, staff[enrolment.site_id])
+                randomise(db.session, enrolment, trial=trial, actor=actor)
+                db.session.commit()
+        except Exception as error:  # reported by the parent, with the figure
+            failures.put(repr(error))
+        finally:
+            db.session.remove()
+
+
+def _randomise_concurrently(
+    app: Flask, built: Built, method: RandomisationMethod, kind: str
+) -> Figure:
+    """``CLIENTS`` processes (like web workers) randomise the waiting people at once.
+
+    SQLite serialises every write transaction, so there 2 clients take turns instead of 8
+    (more would only queue on the lock, and could wait past its timeout).
+    """
     trial_id, waiting = built.throughput[method]
     staff = {
         built.world.wfh.id: built.world.researcher_wfh.id,
         built.world.dor.id: built.world.researcher_dor.id,
     }
-    shares = [waiting[n::CLIENTS] for n in range(CLIENTS)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(CLIENTS + 1)
-
-    def client(enrolment_ids: list[int]) -> None:
-        with app.app_context():
-            try:
-                start.wait()
-                for enrolment_id in enrolment_ids:
-                    enrolment = db.session.get(Enrolment, enrolment_id)
-                    trial = db.session.scalars(
-                        trial_with_details().where(Trial.id == trial_id)
-                    ).one()
-                    actor = db.session.get(User, staff[enrolment.site_id])
-                    randomise(db.session, enrolment, trial=trial, actor=actor)
-                    db.session.commit()
-            except BaseException as error:  # reported below, with the figure
-                errors.append(error)
-            finally:
-                db.session.remove()
-
+    clients = CLIENTS if kind == "postgresql" else 2
+    context = multiprocessing.get_context("fork")
+    ready, go = context.Barrier(clients + 1), context.Event()
+    failures = context.Queue()
     # Every transaction takes SQLite's write lock at BEGIN: end this one first.
     db.session.commit()
-    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
-    for thread in threads:
-        thread.start()
-    start.wait()
+    db.engine.dispose()
+    processes = [
+        context.Process(
+            target=_randomise_share,
+            args=(app, trial_id, staff, waiting[n::clients], ready, go, failures),
+        )
+        for n in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    ready.wait()
     started = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    go.set()
+    for process in processes:
+        process.join()
     elapsed = time.perf_counter() - started
+    errors = []
+    while not failures.empty():
+        errors.append(failures.get())
     assert not errors, errors[:3]
     _check_allocations(trial_id, len(waiting), method)
     rate = len(waiting) / elapsed
-    figure = Figure(f"Randomise {len(waiting)}, {CLIENTS} clients ({method.value})")
+    figure = Figure(f"Randomise {len(waiting)}, {clients} clients ({method.value})")
     figure.times_ms = [1000 * elapsed]
     figure.note = f"{rate:,.0f}/s; no duplicate or skipped slot"
     return figure
@@ -309,7 +340,7 @@ def _bench(kind: str, url: str, scale: Scale, small_counts: dict[str, int | None
                 )
         figures.append(_screening_figure(built, kind))
         for method in RandomisationMethod:
-            figure = _randomise_concurrently(app, built, method)
+            figure = _randomise_concurrently(app, built, method, kind)
             rate = float(figure.note.split("/s")[0].replace(",", ""))
             if kind == "postgresql":
                 met = "met" if rate >= RANDOMISATIONS_PER_SECOND else "MISSED"

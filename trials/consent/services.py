@@ -6,7 +6,7 @@ import re
 import secrets
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from livinglab.accounts.models import User
 from livinglab.audit.services import record
@@ -185,12 +185,17 @@ def current_consent_form(session: Session, trial_id: int) -> ConsentForm | None:
 
 
 def latest_consent(session: Session, participant_id: int, trial_id: int) -> Consent | None:
-    """The newest consent or withdrawal record of this participant for this trial."""
+    """The newest consent or withdrawal record of this participant for this trial.
+
+    Its form's statements and questions load only if used (the consent checks need neither).
+    """
+    form = joinedload(Consent.consent_form)
     return session.scalar(
         select(Consent)
         .where(Consent.participant_id == participant_id, Consent.trial_id == trial_id)
         .order_by(Consent.signed_at.desc(), Consent.id.desc())
         .limit(1)
+        .options(form.lazyload(ConsentForm.statements), form.lazyload(ConsentForm.questions))
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from livinglab.accounts.models import User
 from livinglab.audit.services import record
 from livinglab.db import utcnow
 from livinglab.errors import IllegalTransition, InvalidInput, NotFound
@@ -60,6 +61,7 @@ def withdraw_from_trial(
     scope: WithdrawalScope,
     reason: str | None = None,
     consent_form_id: int | None = None,
+    actor: User | None = None,
 ) -> Consent:
     """Record the participant's withdrawal from ``trial`` and mark their enrolment withdrawn.
 
@@ -73,6 +75,8 @@ def withdraw_from_trial(
         reason: optional, in the participant's words; kept in the audit trail only.
         consent_form_id: the version the withdrawal answers; by default the one the
             participant last signed (declining a new version names the new one).
+        actor: research staff recording the withdrawal on the participant's behalf (the
+            audit events name them and say so); by default the participant themself.
 
     Returns:
         The withdrawal record.
@@ -87,11 +91,20 @@ def withdraw_from_trial(
         .where(Enrolment.trial_id == trial.id, Enrolment.participant_id == participant.id)
         .with_for_update(of=Enrolment)
     )
+    on_behalf = actor is not None
     if enrolment is None:
-        raise NotFound("You are not taking part in this trial.")
+        raise NotFound(
+            "This participant is not taking part in this trial."
+            if on_behalf
+            else "You are not taking part in this trial."
+        )
     latest = latest_consent(session, participant.id, trial.id)
     if latest is None or _already_withdrawn(latest, scope):
-        raise IllegalTransition("You have already stopped taking part in this trial.")
+        raise IllegalTransition(
+            f"{enrolment.participant_code} has already withdrawn with this choice."
+            if on_behalf
+            else "You have already stopped taking part in this trial."
+        )
     if scope is WithdrawalScope.STOP_DATA_USE and data_are_locked(trial):
         raise InvalidInput("scope", LOCKED_MESSAGE)
     withdrawal = Consent(
@@ -110,22 +123,24 @@ def withdraw_from_trial(
     session.add(withdrawal)
     old_status = enrolment.status
     enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.ended_at = enrolment.ended_at or withdrawal.signed_at
     session.flush()
     reason = (reason or "").strip() or None
+    recorded_by = {"on_behalf_of_participant": True} if on_behalf else {}
     record(
         session,
-        actor=participant.user,
+        actor=actor or participant.user,
         action="consent.withdrawn",
         object_type="consent",
         object_id=withdrawal.id,
         trial_id=trial.id,
-        new={"scope": scope, "reference": withdrawal.reference},
+        new={"scope": scope, "reference": withdrawal.reference, **recorded_by},
         reason=reason,
     )
     # Staff see this event on the trial's audit timeline and the status on the enrolment page.
     record(
         session,
-        actor=participant.user,
+        actor=actor or participant.user,
         action="enrolment.withdrawn",
         object_type="enrolment",
         object_id=enrolment.id,
@@ -135,7 +150,9 @@ def withdraw_from_trial(
             "status": enrolment.status,
             "scope": scope,
             "participant_code": enrolment.participant_code,
+            **recorded_by,
         },
+        reason=reason if on_behalf else None,
     )
     return withdrawal
 

@@ -11,8 +11,9 @@ one, is its catchment, and the researcher's own site does not narrow it further.
 The list shows the minimum a researcher needs to judge the pool and follow up through the
 registry team: a registry reference (``R-000123``, the registry row number, which names no
 one), a ten-year age band, the postcode district (``BH8``, never the full postcode) and
-whether the person is already taking part in another trial. Names, contact details, NHS
-numbers, dates of birth and full postcodes never leave the database.
+where the person stands: invited to this trial (and their answer), or held by another trial
+(invited to it, or taking part: no trial named). Names, contact details, NHS numbers, dates
+of birth and full postcodes never leave the database.
 """
 
 from __future__ import annotations
@@ -28,21 +29,14 @@ from livinglab.accounts.models import User
 from livinglab.participants.models import Condition, Participant, Sex
 from trials.eligibility import rules
 from trials.eligibility.models import EligibilityCriteria
-from trials.enrolment.models import Enrolment, EnrolmentStatus
+from trials.enrolment.models import Enrolment
+from trials.invitations import queries as invitation_queries
+from trials.invitations.models import InvitationStatus
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
 
 #: Trials whose registry can be screened: approved (planning recruitment) or recruiting.
 SCREENING_STATES = frozenset({TrialStatus.APPROVED, TrialStatus.RECRUITING})
-
-#: Enrolments that mean someone is taking part in (or about to join) another trial.
-TAKING_PART = (
-    EnrolmentStatus.INTERESTED,
-    EnrolmentStatus.SCREENED,
-    EnrolmentStatus.CONSENTED,
-    EnrolmentStatus.RANDOMISED,
-    EnrolmentStatus.ACTIVE,
-)
 
 #: Lower edges of the age bands; below the first is "Under 18".
 AGE_BANDS = (18, 30, 40, 50, 60, 70, 80)
@@ -58,14 +52,39 @@ class FunnelStep:
     count: int
 
 
+#: What the status column says about someone held by another trial (no trial named).
+ELSEWHERE_WORDS = {
+    invitation_queries.TAKING_PART_ELSEWHERE: "Taking part in another trial",
+    invitation_queries.INVITED_ELSEWHERE: "Invited to another trial",
+}
+
+
 @dataclass(frozen=True)
 class Volunteer:
     """One row of the eligible list: nothing that identifies the person on its own."""
 
-    reference: str
+    participant_id: int
     age_band: str
     postcode_district: str
-    in_another_trial: bool
+    #: Their invitation to this trial, if staff have sent one.
+    invitation: InvitationStatus | None
+    #: ``taking_part`` or ``invited`` when another trial holds them.
+    elsewhere: str | None
+
+    @property
+    def reference(self) -> str:
+        return reference(self.participant_id)
+
+    @property
+    def can_be_invited(self) -> bool:
+        return self.invitation is None
+
+    @property
+    def status(self) -> str:
+        """Where the person stands, in staff words; empty when free to invite."""
+        if self.invitation is not None:
+            return f"{self.invitation.label} (this trial)"
+        return ELSEWHERE_WORDS.get(self.elsewhere or "", "")
 
 
 # Staff words for each criterion ----------------------------------------------------------
@@ -187,18 +206,14 @@ def query_eligible(trial: Trial, today: dt.date) -> Select:
     ``trial.eligibility`` must be loaded. Paginate with :class:`VolunteerPagination`.
     """
     criteria = trial.eligibility
-    elsewhere = exists(
-        select(Enrolment.id).where(
-            Enrolment.participant_id == Participant.id, Enrolment.status.in_(TAKING_PART)
-        )
-    )
     return (
         _registry()
         .add_columns(
             Participant.id,
             _age_band(today).label("age_band"),
             _postcode_district().label("postcode_district"),
-            elsewhere.label("in_another_trial"),
+            invitation_queries.invitation_status_here(trial.id).label("invitation"),
+            invitation_queries.elsewhere_status(trial.id).label("elsewhere"),
         )
         .where(screened_volunteers(trial.id), rules.eligible_participants_clause(criteria, today))
         .order_by(Participant.id)
@@ -216,6 +231,12 @@ class VolunteerPagination(SelectPagination):
         query = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
         rows = self._query_args["session"].execute(query)
         return [
-            Volunteer(reference(row.id), row.age_band, row.postcode_district, row.in_another_trial)
+            Volunteer(
+                row.id,
+                row.age_band,
+                row.postcode_district,
+                InvitationStatus(row.invitation) if row.invitation else None,
+                row.elsewhere,
+            )
             for row in rows
         ]

@@ -56,3 +56,7 @@ class Enrolment(db.Model):
     participant: Mapped[Participant] = relationship(lazy="raise")
     site: Mapped[Site] = relationship(lazy="joined")
     arm: Mapped[Arm | None] = relationship(lazy="joined")
+
+
+#: Registered interest (and perhaps screened by staff), not yet consented.
+WAITING_TO_CONSENT = frozenset({EnrolmentStatus.INTERESTED, EnrolmentStatus.SCREENED})

@@ -17,7 +17,7 @@ from livinglab.accounts.models import User
 from livinglab.participants.models import Participant
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.observations.models import Observation
-from trials.proposals.models import Trial, TrialSite
+from trials.proposals.models import Trial, TrialSite, TrialVisit
 from trials.states import DATA_OPEN, OPEN_FOR_ENROLMENT, TrialStatus
 
 #: Trial statuses listed on the researcher's enrolment page: recruiting, then follow-up.
@@ -105,3 +105,13 @@ def get_site_enrolment_or_404(session: Session, enrolment_id: int, *, for_user: 
     if enrolment is None:
         abort(404)
     return enrolment
+
+
+def query_recorded_values(enrolment_id: int) -> Select[tuple[Observation]]:
+    """Every value recorded for one participant, by visit day then measure."""
+    return (
+        select(Observation)
+        .join(Observation.visit)
+        .where(Observation.enrolment_id == enrolment_id)
+        .order_by(TrialVisit.day_offset, Observation.measure_id)
+    )

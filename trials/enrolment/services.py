@@ -1,4 +1,4 @@
-"""Enrolment use cases: create after consent, randomise."""
+"""Enrolment use cases: create after consent, randomise (or start, in a single-arm trial)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ from livinglab.participants.models import Participant
 from livinglab.sites.models import Site
 from trials.consent.services import require_current_consent
 from trials.eligibility.services import already_message, enrolment_of, require_eligible
-from trials.enrolment.models import Enrolment, EnrolmentStatus
+from trials.enrolment.models import WAITING_TO_CONSENT, Enrolment, EnrolmentStatus
 from trials.followup.services import schedule_visits
 from trials.permissions import can_run_trial
-from trials.proposals.models import Trial
-from trials.randomisation.services import arm_of_slot, claim_next_slot
+from trials.proposals.models import Arm, RandomisationMethod, Trial, TrialDesign
+from trials.randomisation.bands import age_band
+from trials.randomisation.services import (
+    allocate_by_minimisation,
+    claim_next_slot,
+)
 from trials.states import OPEN_FOR_ENROLMENT
 
 
@@ -83,8 +87,8 @@ def create_enrolment(
 def _consent_interested(
     session: Session, enrolment: Enrolment, *, trial: Trial, site: Site, actor: User
 ) -> Enrolment:
-    """Move an ``interested`` enrolment on to ``consented`` at ``site``."""
-    if enrolment.status is not EnrolmentStatus.INTERESTED:
+    """Move an ``interested`` (or ``screened``) enrolment on to ``consented`` at ``site``."""
+    if enrolment.status not in WAITING_TO_CONSENT:
         raise IllegalTransition(already_message(enrolment))
     old = {
         "status": enrolment.status,
@@ -113,14 +117,9 @@ def _consent_interested(
     return enrolment
 
 
-def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: User) -> Enrolment:
-    """Allocate a consented participant to an arm from the concealed list.
-
-    Raises:
-        NotPermitted: the actor does not work at the enrolment's site, or consent is not current.
-        IllegalTransition: the trial is not recruiting, the participant is not waiting for
-            randomisation, or the list is used up.
-    """
+def _require_randomisable(
+    session: Session, enrolment: Enrolment, *, trial: Trial, actor: User
+) -> None:
     if not can_run_trial(actor, trial) or enrolment.site_id not in actor.site_ids:
         raise NotPermitted("Only research staff at this participant's site can randomise them.")
     if trial.status not in OPEN_FOR_ENROLMENT:
@@ -133,21 +132,64 @@ def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: Us
             f"{enrolment.status.label.lower()}."
         )
     require_current_consent(session, enrolment.participant_id, trial.id)
+
+
+def _allocate(session: Session, enrolment: Enrolment, trial: Trial) -> tuple[Arm, dict]:
+    """The arm, by the trial's method, and what the audit event records about the choice."""
+    if trial.design is TrialDesign.SINGLE_ARM:
+        (arm,) = trial.arms
+        return arm, {"method": "single arm"}
+    if trial.randomisation_method is RandomisationMethod.MINIMISATION:
+        return allocate_by_minimisation(session, trial, enrolment)
     slot = claim_next_slot(
         session, trial_id=trial.id, stratum=enrolment.site.code, enrolment_id=enrolment.id
     )
-    arm = arm_of_slot(session, slot)
+    arm = next(arm for arm in trial.arms if arm.id == slot.arm_id)
+    return arm, {
+        "method": "blocks",
+        "slot": slot.sequence_no,
+        "stratum": slot.stratum,
+        "block": slot.block_no,
+    }
+
+
+def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: User) -> Enrolment:
+    """Allocate a consented participant to an arm by the trial's method, or, in a single-arm
+    trial, start them on its only arm.
+
+    Blocks take the next slot of the site's concealed list; minimisation computes the arm
+    from the earlier allocations (see :mod:`trials.randomisation.minimisation`). Both
+    record the participant's age band and sex on the enrolment. A single-arm trial does
+    not randomise: the participant becomes ``active`` on the one arm at once, audited as
+    ``enrolment.started`` instead of ``enrolment.randomised``. Follow-up visits are
+    scheduled from today in every case.
+
+    Raises:
+        NotPermitted: the actor does not work at the enrolment's site, or consent is not current.
+        IllegalTransition: the trial is not recruiting, the participant is not waiting for
+            randomisation, or the list is used up.
+    """
+    _require_randomisable(session, enrolment, trial=trial, actor=actor)
+    born, sex = session.execute(
+        select(Participant.date_of_birth, Participant.sex).where(
+            Participant.id == enrolment.participant_id
+        )
+    ).one()
+    now = utcnow()
+    enrolment.age_band = age_band(born, now.date())
+    enrolment.sex = sex.value
+    with session.no_autoflush:  # one UPDATE of the enrolment, after the allocation
+        arm, details = _allocate(session, enrolment, trial)
+    single_arm = trial.design is TrialDesign.SINGLE_ARM
     enrolment.arm = arm
-    enrolment.status = EnrolmentStatus.RANDOMISED
-    enrolment.randomised_at = utcnow()
+    enrolment.status = EnrolmentStatus.ACTIVE if single_arm else EnrolmentStatus.RANDOMISED
+    enrolment.randomised_at = now
     session.flush()
-    scheduled = schedule_visits(
-        session, enrolment, trial.visits, start=enrolment.randomised_at.date()
-    )
+    scheduled = schedule_visits(session, enrolment, trial.visits, start=now.date())
     record(
         session,
         actor=actor,
-        action="enrolment.randomised",
+        action="enrolment.started" if single_arm else "enrolment.randomised",
         object_type="enrolment",
         object_id=enrolment.id,
         trial_id=trial.id,
@@ -155,8 +197,9 @@ def randomise(session: Session, enrolment: Enrolment, *, trial: Trial, actor: Us
         new={
             "status": enrolment.status,
             "arm_id": arm.id,
-            "slot": slot.sequence_no,
-            "stratum": slot.stratum,
+            "age_band": enrolment.age_band,
+            "sex": enrolment.sex,
+            **details,
             "visits_scheduled": scheduled,
         },
     )

@@ -1,4 +1,4 @@
-"""The researcher's enrolment pages: randomise consented participants and record outcomes.
+"""The researcher's enrolment pages: participants, randomisation, recording outcomes.
 
 Only research staff reach these pages, and only for participants at their own sites; the
 allocation shown here never reaches company users (they get 403 on every URL).
@@ -6,17 +6,37 @@ allocation shown here never reaches company users (they get 403 on every URL).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from livinglab.accounts.roles import Role
 from livinglab.errors import IllegalTransition, InvalidInput
 from livinglab.extensions import db
 from livinglab.security import role_required
-from trials.enrolment import queries
-from trials.enrolment.forms import ObservationForm
+from trials.eligibility.rules import today_in_uk
+from trials.enrolment import pipeline, queries
+from trials.enrolment.forms import (
+    LostForm,
+    MoveForm,
+    ObservationForm,
+    WithdrawOnBehalfForm,
+)
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.enrolment.services import randomise as randomise_enrolment
+from trials.followup.models import VisitStatus
+from trials.followup.queries import query_schedule
+from trials.followup.services import attend_on_recording
 from trials.observations.services import RECORDABLE, record_observation
 from trials.permissions import can_run_trial
 from trials.proposals.models import Trial
@@ -113,6 +133,12 @@ def randomise(enrolment_id: int):
     return redirect(url_for(".trial", trial_id=trial.id))
 
 
+def _chosen_visit(trial: Trial) -> int | None:
+    """The visit named by ``?visit_id=`` (from the visit page), if it is one of the trial's."""
+    chosen = request.args.get("visit_id", type=int)
+    return chosen if any(v.id == chosen for v in trial.visits) else None
+
+
 def _record_page(trial: Trial, enrolment: Enrolment, form: ObservationForm, status: int = 200):
     measure = trial.primary_measure
     values = queries.primary_values(db.session, [enrolment.id], measure.id if measure else None)
@@ -150,7 +176,7 @@ def record(enrolment_id: int):
             for v in trial.visits
             if v.is_baseline or enrolment.status is not EnrolmentStatus.CONSENTED
         ]
-        form.visit_id.data = next(
+        form.visit_id.data = _chosen_visit(trial) or next(
             (v.id for v in open_visits if (enrolment.id, v.id) not in recorded), None
         )
         return _record_page(trial, enrolment, form)
@@ -177,9 +203,59 @@ def record(enrolment_id: int):
         # The states were checked above, so this is a follow-up visit before randomisation.
         form.visit_id.errors.append(e.message)
         return _record_page(trial, enrolment, form, 422)
+    attend_on_recording(
+        db.session,
+        enrolment,
+        trial=trial,
+        visit_id=visit.id,
+        actor=current_user,
+        today=today_in_uk(),
+    )
     db.session.commit()
     flash(
         f"{measure.name} at {visit.name} recorded for {enrolment.participant_code}.",
         "success",
     )
     return redirect(url_for(".trial", trial_id=trial.id))
+
+
+def participant_page(
+    enrolment: Enrolment, trial: Trial, status: int = 200, error: str | None = None, **forms: Any
+):
+    """The participant page, with any form that failed (its errors summarised at the top)."""
+    schedule = db.session.scalars(query_schedule(enrolment.id)).all()
+    scopes = pipeline.withdrawal_scopes(db.session, enrolment)
+    open_visits = sum(visit.status is VisitStatus.SCHEDULED for visit in schedule)
+    blank = {
+        "screen_form": MoveForm(formdata=None, prefix="screen"),
+        "complete_form": MoveForm(formdata=None, prefix="complete"),
+        "lost_form": LostForm(formdata=None, prefix="lost"),
+        "withdraw_form": WithdrawOnBehalfForm(formdata=None, prefix="withdraw"),
+    }
+    forms = {**blank, **forms}
+    forms["withdraw_form"].offer(scopes)
+    page = render_template(
+        "enrolment/participant.html",
+        trial=trial,
+        enrolment=enrolment,
+        schedule=schedule,
+        values=db.session.scalars(queries.query_recorded_values(enrolment.id)).all(),
+        moves=pipeline.allowed_moves(enrolment, trial, open_visits=open_visits, scopes=scopes),
+        can_record=_can_record(trial, enrolment),
+        form=next((f for f in forms.values() if f.errors), None),
+        error=error,
+        **forms,
+    )
+    return page, status
+
+
+@bp.get("/enrolments/<int:enrolment_id>")
+@role_required(Role.RESEARCHER)
+def participant(enrolment_id: int):
+    """One participant: status, arm, visit schedule, recorded values and the moves allowed now."""
+    enrolment, trial = _enrolment_and_trial(enrolment_id)
+    return participant_page(enrolment, trial)
+
+
+# The pipeline moves' routes join this blueprint (they need participant_page above).
+from trials.enrolment import pipeline_views  # noqa: E402, F401

@@ -22,7 +22,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from livinglab.participants.ethnicity import ETHNIC_SECTIONS
 from livinglab.participants.models import Participant
-from trials.eligibility.rules import today_in_uk
+from trials.eligibility.rules import latest_birth_date, today_in_uk
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.monitoring.reference import DIMENSIONS, Reference
 
@@ -105,19 +105,12 @@ def age_band_expression(
 ) -> ColumnElement[str]:
     """The age band on ``today`` of someone born on ``dob``, as SQL (dates compared, so
     any database works); ``None`` under 18."""
-
-    def born_by(years: int) -> dt.date:
-        try:
-            return today.replace(year=today.year - years)
-        except ValueError:  # 29 February
-            return today.replace(year=today.year - years, day=28)
-
     return case(
-        (dob <= born_by(75), "75+"),
-        (dob <= born_by(65), "65-74"),
-        (dob <= born_by(50), "50-64"),
-        (dob <= born_by(35), "35-49"),
-        (dob <= born_by(18), "18-34"),
+        (dob <= latest_birth_date(today, 75), "75+"),
+        (dob <= latest_birth_date(today, 65), "65-74"),
+        (dob <= latest_birth_date(today, 50), "50-64"),
+        (dob <= latest_birth_date(today, 35), "35-49"),
+        (dob <= latest_birth_date(today, 18), "18-34"),
         else_=None,
     )
 

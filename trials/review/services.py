@@ -15,8 +15,8 @@ from trials.consent.services import approve_consent_form, get_form_for_approval
 from trials.consent.versions import approval_problems
 from trials.lifecycle import transition
 from trials.permissions import is_site_researcher
-from trials.proposals.models import Trial
-from trials.randomisation.services import generate_allocation_list
+from trials.proposals.models import RandomisationMethod, Trial, TrialDesign
+from trials.randomisation.services import set_up_randomisation
 from trials.review.checklist import require_checklist_complete
 from trials.review.ethics import require_ethics_approval
 from trials.review.models import ReviewDecision, ReviewOutcome
@@ -104,17 +104,20 @@ def approve_trial(
     site_targets: dict[int, int],
     comments: str,
     seed: int | None = None,
+    randomisation_method: RandomisationMethod = RandomisationMethod.BLOCKS,
     consent_form_id: int | None = None,
     recruitment_start: dt.date | None = None,
     recruitment_end: dt.date | None = None,
     today: dt.date | None = None,
 ) -> Trial:
     """Approve the proposal for some or all of its sites, with its recruitment dates and
-    consent form version, and generate the allocation list.
+    consent form version, and set up randomisation (the allocation list for blocks).
 
     Args:
         site_targets: site id -> approved participant target, for the sites approved.
         seed: allocation seed; a fresh random one is drawn (and recorded) when omitted.
+        randomisation_method: stratified permuted blocks (a list is generated now) or
+            minimisation (no list); ignored by single-arm trials, which do not randomise.
         consent_form_id: the draft consent-form version to approve; the newest draft
             when omitted.
         recruitment_start, recruitment_end: the approved recruitment dates, recorded on
@@ -160,6 +163,9 @@ def approve_trial(
             "consent_form_version": consent_form.version,
             "recruitment_start": start,
             "recruitment_end": end,
+            "randomisation_method": (
+                None if trial.design is TrialDesign.SINGLE_ARM else randomisation_method
+            ),
         },
     )
     for site_id, trial_site in requested.items():
@@ -170,8 +176,12 @@ def approve_trial(
     _decide(session, trial, actor, ReviewOutcome.APPROVED, comments)
     approve_consent_form(session, consent_form, actor=actor)
     session.flush()
-    generate_allocation_list(
-        session, trial, seed=seed if seed is not None else secrets.randbits(48), actor=actor
+    set_up_randomisation(
+        session,
+        trial,
+        method=randomisation_method,
+        seed=seed if seed is not None else secrets.randbits(48),
+        actor=actor,
     )
     return trial
 

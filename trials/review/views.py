@@ -13,7 +13,7 @@ from livinglab.security import role_required
 from livinglab.web.forms import show_error
 from trials.consent.version_queries import ApprovableVersion, approvable_versions
 from trials.permissions import is_site_researcher
-from trials.proposals.models import Trial
+from trials.proposals.models import RandomisationMethod, Trial, TrialDesign
 from trials.proposals.queries import review_history
 from trials.queries import get_trial_or_404
 from trials.review import checklist, comments, ethics, queries, services, versions
@@ -117,7 +117,7 @@ def start(trial_id: int):
 @role_required(Role.RESEARCHER)
 def approve(trial_id: int):
     """Approve for the ticked sites, with the recruitment dates and the consent form version
-    chosen; the concealed allocation list is generated."""
+    chosen; randomisation is set up (the concealed allocation list, for blocks)."""
     trial = staff_trial(trial_id)
     form = approval_form(trial, _drafts(trial))
     if not form.validate_on_submit():
@@ -129,8 +129,16 @@ def approve(trial_id: int):
         show_error(form, error, aliases={"sites": form.site_fields[0][0]})
         return _detail(staff_trial(trial_id), approve=form, status=422)
     db.session.commit()
-    flash("Trial approved. The allocation list has been generated and sealed.", "success")
+    flash(f"Trial approved. {_randomisation_done(trial)}", "success")
     return redirect(url_for(".detail", trial_id=trial.id))
+
+
+def _randomisation_done(trial: Trial) -> str:
+    if trial.design is TrialDesign.SINGLE_ARM:
+        return "Single-arm trial: participants start on its one arm without randomisation."
+    if trial.randomisation_method is RandomisationMethod.MINIMISATION:
+        return "Participants will be allocated by minimisation; the seed is recorded."
+    return "The allocation list has been generated and sealed."
 
 
 @bp.post("/trials/<int:trial_id>/return")

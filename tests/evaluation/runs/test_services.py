@@ -65,7 +65,8 @@ def test_locked_data_cannot_be_changed(session, world, build_trial):
 
 
 @pytest.mark.parametrize("who", ["researcher_wfh", "company", "admin"])
-def test_only_an_evaluator_can_lock(session, world, build_trial, who):
+def test_only_an_evaluator_or_the_trial_lead_can_lock(session, world, build_trial, who):
+    """The trial has no lead here, so the researcher is refused (tests/trials/datalock)."""
     trial = build_trial(n=6)
     with pytest.raises(NotPermitted):
         lock_trial_data(session, trial, actor=getattr(world, who))

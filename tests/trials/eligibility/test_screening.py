@@ -13,6 +13,7 @@ from livinglab.accounts.models import User
 from livinglab.participants.models import Condition, Participant, Sex
 from tests import factories
 from tests.pages import text_of
+from tests.trials.invitations.helpers import invite
 from trials.eligibility import rules, screening
 from trials.eligibility.models import EligibilityCriteria
 from trials.enrolment.models import Enrolment, EnrolmentStatus
@@ -215,8 +216,9 @@ def test_the_research_team_sees_the_counts_and_a_list_without_identities(
     assert f"{screening.OPTED_IN} 10 And aged 18 to 65 8 And sex: female 7" in page
     assert "And lives in BH 5 And has a smartphone 4" in page
     eligible, elsewhere = registry["eligible"], registry["elsewhere"]
-    assert f"R-{eligible.id:06d} 40 to 49 BH8 No" in page
-    assert f"R-{elsewhere.id:06d} 40 to 49 BH10 Yes" in page
+    assert f"R-{eligible.id:06d} 40 to 49 BH8 Not invited" in page
+    assert f"R-{elsewhere.id:06d} 40 to 49 BH10 Taking part in another trial" in page
+    assert "Another trial" not in page  # held elsewhere, but the trial is not named
     assert "2 volunteers match" in page
     html = response.get_data(as_text=True)
     for person in [*registry.values(), world.participant]:
@@ -309,3 +311,26 @@ def test_a_trial_not_approved_or_recruiting_cannot_be_screened(
     session.commit()
     login_as(world.researcher_wfh)
     assert client.get(screening_url(trial)).status_code == code
+
+
+def test_invitation_statuses_cost_no_query_per_volunteer(
+    app, client, session, world, login_as, trial, count_queries
+):
+    app.config["PAGE_SIZE"] = 50
+    today = rules.today_in_uk()
+    other = factories.make_trial(session, world, status=TrialStatus.RECRUITING, title="Other")
+    login_as(world.researcher_wfh)
+    sent = []
+    for batch in (2, 12):
+        here = [add_volunteer(session, "Ina Here", today=today) for _ in range(batch)]
+        there = [add_volunteer(session, "Ola There", today=today) for _ in range(batch)]
+        invite(session, world, trial, here)
+        invite(session, world, other, there)
+        session.commit()
+        with count_queries() as statements:
+            page = text_of(client.get(screening_url(trial)))
+        assert f"R-{here[0].id:06d} 40 to 49 BH8 Invited (this trial)" in page
+        assert f"R-{there[0].id:06d} 40 to 49 BH8 Invited to another trial" in page
+        assert f"Waiting for an answer {2 if batch == 2 else 14}" in page
+        sent.append(len(statements))
+    assert sent[0] == sent[1]
