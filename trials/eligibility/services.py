@@ -12,7 +12,7 @@ from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
 from livinglab.participants.models import Participant
 from trials.eligibility import rules
 from trials.eligibility.models import EligibilityCriteria
-from trials.enrolment.models import Enrolment, EnrolmentStatus
+from trials.enrolment.models import WAITING_TO_CONSENT, Enrolment, EnrolmentStatus
 from trials.proposals.models import Trial, TrialSite
 from trials.states import OPEN_FOR_ENROLMENT
 
@@ -69,7 +69,7 @@ def enrolment_of(session: Session, participant_id: int, trial_id: int) -> Enrolm
 
 def already_message(enrolment: Enrolment) -> str:
     """Why a participant with this enrolment cannot register interest or join again."""
-    if enrolment.status is EnrolmentStatus.INTERESTED:
+    if enrolment.status in WAITING_TO_CONSENT:
         return "You have already registered interest in this trial."
     if enrolment.status is EnrolmentStatus.WITHDRAWN:
         return "You have stopped taking part in this trial, so you cannot join it again."

@@ -16,7 +16,7 @@ from livinglab.security import role_required
 from trials.consent.services import current_consent_form
 from trials.eligibility import rules, services
 from trials.eligibility.forms import InterestForm
-from trials.enrolment.models import EnrolmentStatus
+from trials.enrolment.models import WAITING_TO_CONSENT
 from trials.proposals.models import Trial, TrialSite
 from trials.states import OPEN_FOR_ENROLMENT
 
@@ -42,7 +42,7 @@ def _page(participant: Participant, trial: Trial, form: InterestForm, status: in
     """The eligibility page: each criterion met or not, then the next step that applies."""
     results = rules.check(trial.eligibility, participant, rules.today_in_uk())
     enrolment = services.enrolment_of(db.session, participant.id, trial.id)
-    interested = enrolment is not None and enrolment.status is EnrolmentStatus.INTERESTED
+    interested = enrolment is not None and enrolment.status in WAITING_TO_CONSENT
     context = {
         "trial": trial,
         "results": results,

@@ -39,8 +39,9 @@ from trials.followup.queries import query_schedule
 from trials.followup.services import attend_on_recording
 from trials.observations.services import RECORDABLE, record_observation
 from trials.permissions import can_run_trial
-from trials.proposals.models import Trial
+from trials.proposals.models import Trial, TrialDesign
 from trials.queries import get_trial_or_404
+from trials.randomisation.permissions import can_unblind
 from trials.states import DATA_OPEN, OPEN_FOR_ENROLMENT
 
 bp = Blueprint("enrolment", __name__, url_prefix="/enrolment")
@@ -116,6 +117,7 @@ def trial(trial_id: int):
         values=values,
         can_randomise=_can_randomise,
         can_record=_can_record,
+        can_unblind=can_unblind(current_user, trial),
     )
 
 
@@ -126,8 +128,10 @@ def randomise(enrolment_id: int):
     enrolment, trial = _enrolment_and_trial(enrolment_id)
     randomise_enrolment(db.session, enrolment, trial=trial, actor=current_user)
     db.session.commit()
+    started = trial.design is TrialDesign.SINGLE_ARM
     flash(
-        f"{enrolment.participant_code} randomised to {enrolment.arm.name}.",
+        f"{enrolment.participant_code} "
+        f"{'started on' if started else 'randomised to'} {enrolment.arm.name}.",
         "success",
     )
     return redirect(url_for(".trial", trial_id=trial.id))
@@ -242,6 +246,7 @@ def participant_page(
         values=db.session.scalars(queries.query_recorded_values(enrolment.id)).all(),
         moves=pipeline.allowed_moves(enrolment, trial, open_visits=open_visits, scopes=scopes),
         can_record=_can_record(trial, enrolment),
+        can_unblind=can_unblind(current_user, trial),
         form=next((f for f in forms.values() if f.errors), None),
         error=error,
         **forms,

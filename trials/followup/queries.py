@@ -14,12 +14,11 @@ from collections.abc import Collection
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Date, Select, and_, case, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, contains_eager
-from sqlalchemy.sql.functions import FunctionElement
 
 from livinglab.accounts.models import User
+from livinglab.db import add_days
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.followup.models import ScheduledVisit, VisitStatus
 
@@ -46,31 +45,12 @@ def visit_list_named(name: str | None) -> VisitList:
         return VisitList.DUE
 
 
-class _PlusDays(FunctionElement[dt.date]):
-    """``day + days`` for a date column and an integer column, on SQLite and PostgreSQL."""
-
-    type = Date()
-    inherit_cache = True
+def window_opens() -> ColumnElement[dt.date]:
+    return add_days(ScheduledVisit.due_on, -ScheduledVisit.window_days)
 
 
-@compiles(_PlusDays)
-def _plus_days_postgresql(element: _PlusDays, compiler: Any, **kw: Any) -> str:
-    day, days = element.clauses
-    return f"({compiler.process(day, **kw)} + {compiler.process(days, **kw)})"
-
-
-@compiles(_PlusDays, "sqlite")
-def _plus_days_sqlite(element: _PlusDays, compiler: Any, **kw: Any) -> str:
-    day, days = element.clauses
-    return f"date({compiler.process(day, **kw)}, ({compiler.process(days, **kw)}) || ' days')"
-
-
-def _window_opens() -> ColumnElement[dt.date]:
-    return _PlusDays(ScheduledVisit.due_on, -ScheduledVisit.window_days)
-
-
-def _window_closes() -> ColumnElement[dt.date]:
-    return _PlusDays(ScheduledVisit.due_on, ScheduledVisit.window_days)
+def window_closes() -> ColumnElement[dt.date]:
+    return add_days(ScheduledVisit.due_on, ScheduledVisit.window_days)
 
 
 def _list_of(today: dt.date) -> ColumnElement[str | None]:
@@ -80,8 +60,8 @@ def _list_of(today: dt.date) -> ColumnElement[str | None]:
     )
     return case(
         (ScheduledVisit.status == VisitStatus.MISSED, VisitList.MISSED.value),
-        (and_(scheduled, _window_closes() < today), VisitList.OVERDUE.value),
-        (and_(scheduled, _window_opens() > today), VisitList.UPCOMING.value),
+        (and_(scheduled, window_closes() < today), VisitList.OVERDUE.value),
+        (and_(scheduled, window_opens() > today), VisitList.UPCOMING.value),
         (scheduled, VisitList.DUE.value),
         else_=None,
     )
@@ -94,10 +74,10 @@ def _list_clause(show: VisitList, today: dt.date) -> ColumnElement[bool]:
         ScheduledVisit.status == VisitStatus.SCHEDULED, Enrolment.status.in_(IN_FOLLOW_UP)
     )
     if show is VisitList.OVERDUE:
-        return and_(scheduled, _window_closes() < today)
+        return and_(scheduled, window_closes() < today)
     if show is VisitList.UPCOMING:
-        return and_(scheduled, _window_opens() > today)
-    return and_(scheduled, _window_opens() <= today, _window_closes() >= today)
+        return and_(scheduled, window_opens() > today)
+    return and_(scheduled, window_opens() <= today, window_closes() >= today)
 
 
 def count_visit_lists(

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from livinglab.db import add_days
 from trials.eligibility.rules import today_in_uk
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.followup.models import ScheduledVisit, VisitStatus
+from trials.followup.queries import window_closes
 from trials.invitations.models import Invitation, InvitationStatus
 from trials.proposals.models import Trial
 
@@ -172,7 +172,7 @@ def recruitment_progress(
         figures.invitations_answered_yes = yes
         figures.invitations_declined = declined
         figures.consented_from_invitation = consented
-    closes = add_days(ScheduledVisit.due_on, ScheduledVisit.window_days)
+    closes = window_closes()
     visit_rows = session.execute(
         select(
             Enrolment.site_id,
