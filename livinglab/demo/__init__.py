@@ -10,7 +10,7 @@ import random
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.services import get_user_by_email
-from livinglab.demo import later_stages, trials
+from livinglab.demo import later_stages, operations, trials
 from livinglab.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_accounts
 from livinglab.organisations.models import Organisation
 from livinglab.participants.deprivation import DEPRIVATION_SAMPLE, load_deprivation_csv
@@ -111,5 +111,9 @@ def load_demo(session: Session) -> bool:
     later_stages.decided_pilot(session, rng, users, stride.id, wfh.id)
     later_stages.three_arm_draft(session, users, stride.id, wfh.id)
     later_stages.adverse_events(session, users, evaluated, wfh.id)
+    operations.set_trial_leads(session, users)
+    operations.follow_up_timeline(session, users, wfh.id, dor.id)
+    operations.minimisation_trial(session, users, calm.id, wfh.id, dor.id)
+    operations.invitations(session, users, wfh.id)
     session.flush()
     return True

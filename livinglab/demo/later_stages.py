@@ -17,6 +17,7 @@ from evaluation.decisions.services import record_decision
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from livinglab.accounts.models import User
 from livinglab.db import utcnow
+from livinglab.demo.operations import record_visits
 from livinglab.demo.trials import (
     SEED,
     SYNTHETIC_PARTICIPANTS,
@@ -28,6 +29,7 @@ from trials.consent.drafts import update_information_sheet
 from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.consent.versions import approve_new_version, start_new_version
 from trials.enrolment.models import Enrolment
+from trials.followup.services import mark_missed
 from trials.proposals.criteria import EligibilityDraft
 from trials.proposals.models import MeasureType, Trial
 from trials.proposals.section_rules import ArmDraft, MeasureDraft, VisitDraft
@@ -167,6 +169,18 @@ def decided_pilot(
     first = SYNTHETIC_PARTICIPANTS + 1
     numbers = range(first, first + PILOT_PARTICIPANTS)
     follow_cohort(session, rng, trial, [(wfh_id, reviewer)], numbers, effect=-2.0)
+    _enrolments, unrecorded = record_visits(
+        session, trial, {wfh_id: reviewer}, dt.date(2025, 3, 3), dt.date(2025, 6, 2)
+    )
+    for visit, enrolment, staff in unrecorded:
+        mark_missed(
+            session,
+            visit,
+            enrolment=enrolment,
+            trial=trial,
+            actor=staff,
+            reason="Did not come to the final visit.",
+        )
     close_recruitment(session, trial, actor=reviewer)
     lock_trial_data(session, trial, actor=evaluator, reason="Follow-up complete.")
     run_primary_analysis(session, trial, actor=evaluator)

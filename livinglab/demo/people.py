@@ -87,4 +87,32 @@ def synthetic_participant(session: Session, rng: random.Random, n: int) -> Parti
         registry_opt_in=True,
     )
     participant.deprivation_quintile = rng.choices([1, 2, 3, 4, 5], weights=[12, 18, 22, 24, 24])[0]
+    _describe(participant, n)
     return participant
+
+
+#: Detailed ethnic groups drawn for synthetic volunteers, roughly as Dorset's adults are.
+ETHNIC_WEIGHTS = {
+    "white_british": 880,
+    "white_other": 40,
+    "white_irish": 5,
+    "asian_indian": 8,
+    "asian_chinese": 5,
+    "asian_other": 8,
+    "mixed_white_asian": 6,
+    "mixed_other": 8,
+    "black_african": 6,
+    "black_caribbean": 3,
+    "other_any": 8,
+    "prefer_not_to_say": 23,
+}
+
+
+def _describe(participant: Participant, n: int) -> None:
+    """Ethnic group and digital access, from a generator of their own so that adding these
+    answers left every other demo value (and so the demo's analysis results) unchanged."""
+    own = random.Random(f"volunteer:{n}")
+    participant.ethnic_group = own.choices(list(ETHNIC_WEIGHTS), list(ETHNIC_WEIGHTS.values()))[0]
+    participant.has_smartphone = own.random() < 0.8
+    participant.has_computer_or_tablet = own.random() < 0.75
+    participant.has_home_internet = own.random() < 0.9

@@ -15,7 +15,7 @@ from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
 from trials.observations.services import record_observation
 from trials.proposals.criteria import EligibilityDraft
-from trials.proposals.models import Measure, MeasureType, Trial
+from trials.proposals.models import Measure, MeasureType, RandomisationMethod, Trial
 from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal, submit_proposal
 from trials.review.checklist import CHECKLIST, Rating, rate_checklist
 from trials.review.comments import add_comment
@@ -55,6 +55,7 @@ def review_and_open(
     ethics: tuple[str, str, dt.date],
     comments: str = "Approved.",
     submitted_on: dt.date | None = None,
+    randomisation_method: RandomisationMethod = RandomisationMethod.BLOCKS,
 ) -> None:
     """Submit (as on ``submitted_on``), review with every checklist item satisfied, approve
     with allocation ``seed``, record the ethics approval ``(IRAS ID, REC reference, date)``
@@ -65,7 +66,13 @@ def review_and_open(
     start_review(session, trial, actor=reviewer)
     rate_checklist_satisfied(session, trial, reviewer)
     approve_trial(
-        session, trial, actor=reviewer, site_targets=targets, comments=comments, seed=seed
+        session,
+        trial,
+        actor=reviewer,
+        site_targets=targets,
+        comments=comments,
+        seed=seed,
+        randomisation_method=randomisation_method,
     )
     record_ethics_approval(session, trial, reviewer, *ethics)
     open_recruitment(session, trial, actor=reviewer)
