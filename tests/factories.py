@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import count
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
@@ -346,6 +346,12 @@ def consent_form_data(
     }
     data |= {"site_id": str(site_id), "typed_name": typed_name, "confirmed": "yes", **overrides}
     return {key: value for key, value in data.items() if value is not None}
+
+
+def count_where(session: Session, model: type, *where) -> int:
+    """Rows of ``model`` matching ``where`` as stored now (the session's cache expired)."""
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def count_rows(session: Session, model: type) -> int:

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
 from livinglab.demo.people import synthetic_participant
-from livinglab.demo.trials import SEED, review_and_open
+from livinglab.demo.trials import SEED, consent_online, review_and_open
 from trials.consent.models import WithdrawalScope
-from trials.consent.services import correct_answers, current_consent_form, sign_consent
+from trials.consent.services import current_consent_form
 from trials.datalock import lock_data, unlock_data
 from trials.eligibility.rules import today_in_uk
 from trials.enrolment.models import Enrolment, EnrolmentStatus
@@ -236,20 +236,7 @@ def minimisation_trial(
     for n in MINIMISATION_NUMBERS:
         participant = synthetic_participant(session, rng, n)
         site_id = wfh_id if n % 2 else dor_id
-        sign_consent(
-            session,
-            participant=participant,
-            trial=trial,
-            site_id=site_id,
-            answers={s.id: True for s in form.statements},
-            typed_name=participant.user.full_name,
-            comprehension=correct_answers(form),
-        )
-        enrolment = session.scalars(
-            select(Enrolment).where(
-                Enrolment.trial_id == trial.id, Enrolment.participant_id == participant.id
-            )
-        ).one()
+        enrolment = consent_online(session, trial, form, participant, site_id)
         enrolments.append(
             randomise(session, enrolment, trial=trial, actor=_staff(users, site_id, wfh_id))
         )

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
 from livinglab.demo.people import synthetic_participant
+from livinglab.participants.models import Participant
+from trials.consent.models import ConsentForm
 from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
@@ -124,6 +126,27 @@ def run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int)
     close_recruitment(session, trial, actor=users["researcher@demo.test"])
 
 
+def consent_online(
+    session: Session, trial: Trial, form: ConsentForm, participant: Participant, site_id: int
+) -> Enrolment:
+    """``participant`` reads ``form``, answers its questions rightly and signs at ``site_id``;
+    returns the new (consented) enrolment."""
+    sign_consent(
+        session,
+        participant=participant,
+        trial=trial,
+        site_id=site_id,
+        answers={s.id: True for s in form.statements},
+        typed_name=participant.user.full_name,
+        comprehension=correct_answers(form),
+    )
+    return session.scalars(
+        select(Enrolment).where(
+            Enrolment.trial_id == trial.id, Enrolment.participant_id == participant.id
+        )
+    ).one()
+
+
 def follow_cohort(
     session: Session,
     rng: random.Random,
@@ -144,20 +167,7 @@ def follow_cohort(
     for n in numbers:
         participant = synthetic_participant(session, rng, n)
         site_id, researcher = staff[(n + 1) % len(staff)]
-        sign_consent(
-            session,
-            participant=participant,
-            trial=trial,
-            site_id=site_id,
-            answers={s.id: True for s in form.statements},
-            typed_name=participant.user.full_name,
-            comprehension=correct_answers(form),
-        )
-        enrolment = session.scalar(
-            select(Enrolment).where(
-                Enrolment.trial_id == trial.id, Enrolment.participant_id == participant.id
-            )
-        )
+        enrolment = consent_online(session, trial, form, participant, site_id)
         randomise(session, enrolment, trial=trial, actor=researcher)
         baseline = min(60.0, max(5.0, rng.gauss(14.0, 4.0)))
         record_observation(

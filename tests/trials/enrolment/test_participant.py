@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from livinglab.audit.models import AuditEvent
 from tests import factories
+from tests.factories import count_where as count
+from tests.factories import reload_trial as load_trial
 from tests.pages import text_of
-from tests.trials.followup.helpers import count, enrol, load_trial, set_visit, today, visit_of
+from tests.trials.followup.helpers import enrol, set_visit, today, visit_of
 from trials.consent.models import Consent, ConsentKind
 from trials.eligibility.services import register_interest
 from trials.enrolment.models import Enrolment, EnrolmentStatus

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from livinglab.audit.models import AuditEvent
 from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
 from tests import factories
-from tests.trials.followup.helpers import count, enrol, load_trial, today, visit_of
+from tests.factories import count_where as count
+from tests.factories import reload_trial as load_trial
+from tests.trials.followup.helpers import enrol, today, visit_of
 from trials.consent.models import Consent, ConsentKind, WithdrawalScope
 from trials.eligibility.models import EligibilityCriteria
 from trials.eligibility.services import register_interest

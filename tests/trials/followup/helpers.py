@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from tests import factories
+from tests.factories import reload_trial as load_trial
 from trials.eligibility.rules import today_in_uk
 from trials.enrolment.models import Enrolment
 from trials.followup.models import ScheduledVisit, VisitStatus
-from trials.proposals.models import Trial
-from trials.queries import trial_with_details
 
 TODAY = dt.date(2027, 3, 15)
 
@@ -19,17 +18,6 @@ TODAY = dt.date(2027, 3, 15)
 def today() -> dt.date:
     """The UK date the views use."""
     return today_in_uk()
-
-
-def load_trial(session, trial_id: int) -> Trial:
-    return session.scalars(
-        trial_with_details().where(Trial.id == trial_id).execution_options(populate_existing=True)
-    ).one()
-
-
-def count(session, model, *where) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def staff_for(world, site: str):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.trials.followup.helpers import TODAY, days, enrol, load_trial, set_visit, staff_for
+from tests.factories import reload_trial as load_trial
+from tests.trials.followup.helpers import TODAY, days, enrol, set_visit, staff_for
 from trials.consent.models import WithdrawalScope
 from trials.enrolment import pipeline
 from trials.followup.models import VisitStatus

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from livinglab.audit.models import AuditEvent
 from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
-from tests.trials.followup.helpers import count, days, enrol, load_trial, today, visit_of
+from tests.factories import count_where as count
+from tests.factories import reload_trial as load_trial
+from tests.trials.followup.helpers import days, enrol, today, visit_of
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.followup.models import VisitStatus
 from trials.followup.services import attend_on_recording, mark_attended, mark_missed

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from livinglab.audit.models import AuditEvent
 from tests import factories
+from tests.factories import count_where as count
 from tests.pages import text_of
-from tests.trials.followup.helpers import count, days, enrol, set_visit, today, visit_of
+from tests.trials.followup.helpers import days, enrol, set_visit, today, visit_of
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.followup.models import VisitStatus
 from trials.observations.models import Observation

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
-
 from tests import factories
+from tests.factories import reload_trial as load_trial
 from trials.enrolment.models import Enrolment
-from trials.proposals.models import Trial
-from trials.queries import trial_with_details
 from trials.safety.models import Outcome, Relatedness, SeriousCriterion, Severity
 from trials.safety.services import AdverseEventDraft
 
@@ -18,17 +15,6 @@ PARTICIPANT_NAME = "Margaret Quill"
 
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
-
-
-def load_trial(session, trial_id: int) -> Trial:
-    return session.scalars(
-        trial_with_details().where(Trial.id == trial_id).execution_options(populate_existing=True)
-    ).one()
-
-
-def count(session, model, *where) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def enrol(session, world, trial_id: int, site: str = "WFH", name: str = "Resident") -> Enrolment:

@@ -11,15 +11,9 @@ from livinglab.audit.models import AuditEvent
 from livinglab.errors import InvalidInput, NotPermitted
 from livinglab.mail.models import OutboxMessage
 from tests import factories
-from tests.trials.safety.helpers import (
-    PARTICIPANT_NAME,
-    count,
-    draft,
-    enrol,
-    load_trial,
-    serious,
-    today,
-)
+from tests.factories import count_where as count
+from tests.factories import reload_trial as load_trial
+from tests.trials.safety.helpers import PARTICIPANT_NAME, draft, enrol, serious, today
 from trials.safety.models import AdverseEvent, Severity
 from trials.safety.services import correct_adverse_event, report_adverse_event
 from trials.states import TrialStatus

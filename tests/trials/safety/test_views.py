@@ -10,17 +10,10 @@ from sqlalchemy import select
 from livinglab.audit.models import AuditEvent
 from livinglab.mail.models import OutboxMessage
 from tests import factories
+from tests.factories import count_where as count
+from tests.factories import reload_trial as load_trial
 from tests.pages import text_of
-from tests.trials.safety.helpers import (
-    PARTICIPANT_NAME,
-    count,
-    draft,
-    enrol,
-    form_data,
-    load_trial,
-    serious,
-    today,
-)
+from tests.trials.safety.helpers import PARTICIPANT_NAME, draft, enrol, form_data, serious, today
 from trials.safety.models import AdverseEvent, Severity
 from trials.safety.services import report_adverse_event
 from trials.states import TrialStatus
