@@ -21,12 +21,13 @@ from livinglab.demo.operations import record_visits
 from livinglab.demo.trials import (
     SEED,
     SYNTHETIC_PARTICIPANTS,
+    consent_online,
     follow_cohort,
     review_and_open,
 )
 from livinglab.participants.models import Participant
 from trials.consent.drafts import update_information_sheet
-from trials.consent.services import correct_answers, current_consent_form, sign_consent
+from trials.consent.services import current_consent_form
 from trials.consent.versions import approve_new_version, start_new_version
 from trials.enrolment.models import Enrolment
 from trials.followup.services import mark_missed
@@ -97,15 +98,7 @@ def jointwise_trial(
         select(Participant).where(Participant.user_id == users["participant@demo.test"].id)
     )
     first = current_consent_form(session, trial.id)
-    sign_consent(
-        session,
-        participant=pat,
-        trial=trial,
-        site_id=wfh_id,
-        answers={s.id: True for s in first.statements},
-        typed_name=pat.user.full_name,
-        comprehension=correct_answers(first),
-    )
+    consent_online(session, trial, first, pat, wfh_id)
     second = start_new_version(session, trial, actor=reviewer)
     update_information_sheet(
         session, second, actor=reviewer, text=first.information_sheet + STEP_COUNT_CHANGE
