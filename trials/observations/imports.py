@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from livinglab.accounts.models import User
 from livinglab.audit.services import record
 from livinglab.errors import DomainError, IllegalTransition, NotPermitted
+from trials.eligibility.rules import today_in_uk
 from trials.enrolment.models import Enrolment, EnrolmentStatus
+from trials.followup.services import attend_on_recording
 from trials.observations.models import Observation, ObservationSource
 from trials.observations.services import RECORDABLE, record_observation
 from trials.permissions import can_run_trial
@@ -265,6 +267,26 @@ def _place(
         )
 
 
+def _attend_visits(
+    session: Session, trial: Trial, recorded: list[PlannedValue], actor: User
+) -> None:
+    """Visits still scheduled that now have a value were attended (as on the staff page)."""
+    today = today_in_uk()
+    done: set[tuple[int, int]] = set()
+    for planned in recorded:
+        key = (planned.enrolment.id, planned.visit.id)
+        if key not in done:
+            done.add(key)
+            attend_on_recording(
+                session,
+                planned.enrolment,
+                trial=trial,
+                visit_id=planned.visit.id,
+                actor=actor,
+                today=today,
+            )
+
+
 def import_observations(session: Session, trial: Trial, text: str, actor: User) -> ImportResult:
     """Record every value in the CSV ``text`` in one transaction, or nothing.
 
@@ -300,6 +322,8 @@ def import_observations(session: Session, trial: Trial, text: str, actor: User) 
             )
         except DomainError as error:  # e.g. consent withdrawn or superseded
             problems.append(RowProblem(planned.line, error.message))
+    if not problems:
+        _attend_visits(session, trial, plan.to_record, actor)
     if problems:
         savepoint.rollback()
         raise ImportRefused(problems)

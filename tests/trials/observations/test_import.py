@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from livinglab.audit.models import AuditEvent
 from livinglab.errors import NotPermitted
 from tests import factories
+from tests.factories import count_where as count
 from tests.pages import text_of
+from trials.enrolment.models import Enrolment
+from trials.followup.models import ScheduledVisit, VisitStatus
 from trials.observations.imports import ImportRefused, import_observations
 from trials.observations.models import Observation, ObservationSource
 from trials.proposals.models import Trial
@@ -18,11 +21,6 @@ from trials.states import TrialStatus
 
 HEADER = "participant,visit,measure,value\n"
 MEASURE = "Timed Up and Go"
-
-
-def count(session, model, *where) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def audit_count(session, action: str) -> int:
@@ -92,6 +90,25 @@ def test_a_good_file_records_every_value_with_an_audit_event(session, world, tri
     assert values == {14.5, 12.0, 20.0}
     assert audit_count(session, "observation.recorded") == 3
     assert audit_count(session, "observations.imported") == 1
+
+
+def test_a_follow_up_value_imported_marks_that_visit_attended(
+    session, world, trial_id, good_csv, codes
+):
+    run_import(session, world, trial_id, good_csv)
+    session.commit()
+
+    first_code = codes[0]
+    statuses = dict(
+        session.execute(
+            select(Enrolment.participant_code, ScheduledVisit.status).join(
+                Enrolment, Enrolment.id == ScheduledVisit.enrolment_id
+            )
+        ).all()
+    )
+    assert statuses[first_code] is VisitStatus.ATTENDED
+    assert statuses[codes[1]] is VisitStatus.SCHEDULED  # only a baseline value for Bob
+    assert audit_count(session, "visit.attended") == 1
 
 
 def test_importing_the_same_file_twice_adds_nothing(session, world, trial_id, good_csv):
