@@ -9,16 +9,29 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from flask import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
+from livinglab.accounts.roles import Role
 from trials.enrolment.models import Enrolment
 from trials.permissions import can_view_trial
 from trials.proposals.models import Trial
 from trials.queries import trial_with_details
 from trials.randomisation.models import Unblinding
 from trials.randomisation.permissions import can_unblind
+from trials.states import TrialStatus
+
+#: Trials whose participants have allocations that may need revealing.
+UNBLINDABLE_STATES = frozenset(
+    {
+        TrialStatus.RECRUITING,
+        TrialStatus.FOLLOW_UP,
+        TrialStatus.LOCKED,
+        TrialStatus.EVALUATED,
+        TrialStatus.DECIDED,
+    }
+)
 
 
 def get_unblinding_trial_or_404(session: Session, trial_id: int, *, for_user: User) -> Trial:
@@ -63,3 +76,27 @@ def unblinding_particulars(
         .where(Unblinding.id.in_([u.id for u in unblindings]))
     )
     return {unblinding_id: (code, name) for unblinding_id, code, name in rows}
+
+
+def query_unblindable_trials(user: User) -> Select[tuple[Trial]]:
+    """Trials with allocations that ``user`` may unblind in: all for an admin, else those
+    they lead (the rule of :func:`can_unblind`, in SQL)."""
+    query = (
+        select(Trial).where(Trial.status.in_(UNBLINDABLE_STATES)).order_by(Trial.title, Trial.id)
+    )
+    if user.has_role(Role.ADMIN):
+        return query
+    if not user.has_role(Role.RESEARCHER) or user.has_role(Role.COMPANY):
+        return query.where(false())
+    return query.where(Trial.lead_id == user.id)
+
+
+def find_randomised(session: Session, trial_id: int, code: str) -> Enrolment | None:
+    """The trial's participant with this code (any case), if they have an arm."""
+    return session.scalar(
+        select(Enrolment).where(
+            Enrolment.trial_id == trial_id,
+            func.upper(Enrolment.participant_code) == code.strip().upper(),
+            Enrolment.arm_id.is_not(None),
+        )
+    )
