@@ -13,6 +13,7 @@ from livinglab.participants.models import Participant
 from trials.eligibility import rules
 from trials.eligibility.models import EligibilityCriteria
 from trials.enrolment.models import WAITING_TO_CONSENT, Enrolment, EnrolmentStatus
+from trials.invitations.answers import interested_without_answering
 from trials.proposals.models import Trial, TrialSite
 from trials.states import OPEN_FOR_ENROLMENT
 
@@ -83,11 +84,13 @@ def register_interest(
     trial: Trial,
     site_id: int,
     today: dt.date | None = None,
+    through: str = "trial finder",
 ) -> Enrolment:
     """Record that an eligible participant would like to take part (status ``interested``).
 
     The enrolment gets its pseudonym from the chosen site now; consent later moves the
-    same row on to ``consented``.
+    same row on to ``consented``. An invitation to the trial still waiting for an answer
+    is answered "interested" (``through`` says how, for its audit event).
 
     Raises:
         IllegalTransition: the trial is not recruiting, or the participant already has an
@@ -134,5 +137,12 @@ def register_interest(
             "site_id": site_id,
             "participant_code": enrolment.participant_code,
         },
+    )
+    interested_without_answering(
+        session,
+        participant=participant,
+        trial_id=trial.id,
+        enrolment_id=enrolment.id,
+        through=through,
     )
     return enrolment

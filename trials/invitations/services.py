@@ -15,7 +15,7 @@ someone's health): only that a research team invites them, and a link to sign in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
 from livinglab.audit.models import AuditEvent
-from livinglab.audit.services import record
 from livinglab.db import utcnow
 from livinglab.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from livinglab.mail.models import OutboxMessage
@@ -35,6 +34,7 @@ from trials.eligibility import rules, screening
 from trials.eligibility.services import already_message, enrolment_of, register_interest
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.invitations import queries
+from trials.invitations.answers import answer
 from trials.invitations.models import Invitation, InvitationStatus
 from trials.permissions import can_run_trial
 from trials.proposals.models import Trial
@@ -251,30 +251,6 @@ def _email(candidate: Candidate, *, site_name: str) -> dict[str, Any]:
 # The volunteer's answer ------------------------------------------------------------------
 
 
-def _answer(
-    session: Session,
-    invitation: Invitation,
-    *,
-    participant: Participant,
-    status: InvitationStatus,
-    extra: Mapping[str, Any] | None = None,
-) -> Invitation:
-    invitation.status = status
-    invitation.responded_at = utcnow()
-    session.flush()
-    record(
-        session,
-        actor=participant.user,
-        action=f"invitation.{status.value}",
-        object_type="invitation",
-        object_id=invitation.id,
-        trial_id=invitation.trial_id,
-        old={"status": InvitationStatus.INVITED},
-        new={"status": status, **(extra or {})},
-    )
-    return invitation
-
-
 def _check_answerable(invitation: Invitation, participant: Participant) -> None:
     if invitation.participant_id != participant.id:
         raise NotFound("This invitation was not found.")
@@ -302,12 +278,17 @@ def accept(
     if enrolment is not None and enrolment.status is EnrolmentStatus.WITHDRAWN:
         raise IllegalTransition(already_message(enrolment))
     if enrolment is None:
-        enrolment = register_interest(
-            session, participant=participant, trial=trial, site_id=invitation.site_id
+        # Registering interest answers the waiting invitation too.
+        return register_interest(
+            session,
+            participant=participant,
+            trial=trial,
+            site_id=invitation.site_id,
+            through="invitation",
         )
-    elif trial.status not in OPEN_FOR_ENROLMENT:
+    if trial.status not in OPEN_FOR_ENROLMENT:
         raise IllegalTransition("This trial is not recruiting at the moment.")
-    _answer(
+    answer(
         session,
         invitation,
         participant=participant,
@@ -325,4 +306,4 @@ def decline(session: Session, invitation: Invitation, *, participant: Participan
         IllegalTransition: already answered.
     """
     _check_answerable(invitation, participant)
-    return _answer(session, invitation, participant=participant, status=InvitationStatus.DECLINED)
+    return answer(session, invitation, participant=participant, status=InvitationStatus.DECLINED)

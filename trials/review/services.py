@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User
+from livinglab.audit.services import record
 from livinglab.db import utcnow
 from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
 from trials.consent.models import ConsentForm, ConsentFormStatus
 from trials.consent.services import approve_consent_form, get_form_for_approval
 from trials.consent.versions import approval_problems
+from trials.invitations.models import Invitation, InvitationStatus
 from trials.lifecycle import transition
 from trials.permissions import is_site_researcher
 from trials.proposals.models import RandomisationMethod, Trial, TrialDesign
@@ -222,8 +225,27 @@ def open_recruitment(session: Session, trial: Trial, *, actor: User) -> Trial:
 
 
 def close_recruitment(session: Session, trial: Trial, *, actor: User) -> Trial:
-    """Recruitment ends; the trial moves to follow-up."""
+    """Recruitment ends; the trial moves to follow-up, and invitations still waiting for
+    an answer are closed (one audit event with their number)."""
     _require_reviewer(actor, trial)
     transition(session, trial, TrialStatus.FOLLOW_UP, actor=actor)
+    closed = session.execute(
+        update(Invitation)
+        .where(Invitation.trial_id == trial.id, Invitation.status == InvitationStatus.INVITED)
+        .values(status=InvitationStatus.CLOSED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed:
+        record(
+            session,
+            actor=actor,
+            action="invitations.closed",
+            object_type="trial",
+            object_id=trial.id,
+            trial_id=trial.id,
+            old={"status": InvitationStatus.INVITED},
+            new={"status": InvitationStatus.CLOSED, "invitations": closed},
+            reason="Recruitment closed",
+        )
     session.flush()
     return trial

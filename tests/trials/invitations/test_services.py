@@ -14,6 +14,7 @@ from trials.eligibility.services import register_interest
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.invitations import services
 from trials.invitations.models import Invitation, InvitationStatus
+from trials.review.services import close_recruitment
 from trials.states import TrialStatus
 
 
@@ -198,18 +199,46 @@ def test_interested_registers_interest_at_the_inviting_site(session, world, tria
     assert invitation.responded_at is not None
     [event] = audit(session, "invitation.interested")
     assert event.actor_id == person.user_id
-    assert event.new_value == {"status": "interested", "enrolment_id": enrolment.id}
+    assert event.new_value == {
+        "status": "interested",
+        "enrolment_id": enrolment.id,
+        "through": "invitation",
+    }
     assert len(audit(session, "enrolment.interest_registered")) == 1
 
 
-def test_interest_already_registered_is_reused(session, world, trial):
+def test_interest_registered_through_the_finder_answers_the_invitation(session, world, trial):
     person = world.participant
     [invitation] = invite(session, world, trial, [person])
+
     own = register_interest(session, participant=person, trial=trial, site_id=world.wfh.id)
-    enrolment = services.accept(session, invitation, participant=person, trial=trial)
-    assert enrolment.id == own.id
+
+    invitation = session.get(Invitation, invitation.id)
+    assert invitation.status is InvitationStatus.INTERESTED
+    [event] = audit(session, "invitation.interested")
+    assert event.new_value["through"] == "trial finder"
+    assert event.new_value["enrolment_id"] == own.id
+    with pytest.raises(IllegalTransition, match="already answered"):
+        services.accept(session, invitation, participant=person, trial=trial)
     count = session.scalars(select(Enrolment).where(Enrolment.trial_id == trial.id)).all()
     assert len(count) == 1
+
+
+def test_closing_recruitment_closes_the_invitations_still_waiting(session, world, trial):
+    waiting, declining = add_volunteer(session), add_volunteer(session)
+    sent = invite(session, world, trial, [waiting, declining])
+    services.decline(session, sent[1], participant=declining)
+
+    close_recruitment(session, loaded(session, trial.id), actor=world.researcher_wfh)
+
+    session.expire_all()
+    assert [i.status for i in invitations(session)] == [
+        InvitationStatus.CLOSED,
+        InvitationStatus.DECLINED,
+    ]
+    [event] = audit(session, "invitations.closed")
+    assert event.new_value == {"status": "closed", "invitations": 1}
+    assert event.reason == "Recruitment closed"
 
 
 def test_no_thanks_is_recorded(session, world, trial):
