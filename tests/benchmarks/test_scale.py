@@ -38,7 +38,7 @@ from trials.eligibility.screening import screening_funnel
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
 from trials.proposals.models import RandomisationMethod, Trial
-from trials.queries import trial_with_details
+from trials.queries import trial_for_allocation, trial_with_details
 from trials.randomisation.models import AllocationSlot
 from trials.reference_data import ensure_ics_outcomes
 
@@ -243,9 +243,11 @@ def _randomise_share(
             go.wait()
             for enrolment_id in enrolment_ids:
                 enrolment = db.session.get(Enrolment, enrolment_id)
-                trial = db.session.scalars(
-                    trial_with_details(particulars=False).where(Trial.id == trial_id)
-                ).one()
+                trial = (
+                    db.session.scalars(trial_for_allocation().where(Trial.id == trial_id))
+                    .unique()
+                    .one()
+                )
                 actor = db.session.get(User, staff[enrolment.site_id])
                 randomise(db.session, enrolment, trial=trial, actor=actor)
                 db.session.commit()

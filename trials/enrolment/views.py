@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import Select
 
 from livinglab.accounts.roles import Role
 from livinglab.errors import IllegalTransition, InvalidInput
@@ -40,7 +41,7 @@ from trials.followup.services import attend_on_recording
 from trials.observations.services import RECORDABLE, record_observation
 from trials.permissions import can_run_trial
 from trials.proposals.models import Trial, TrialDesign
-from trials.queries import get_trial_or_404
+from trials.queries import get_trial_or_404, trial_for_allocation
 from trials.randomisation.permissions import can_unblind
 from trials.states import DATA_OPEN, OPEN_FOR_ENROLMENT
 
@@ -55,11 +56,17 @@ def _format_value(value: float | None) -> str:
 bp.add_app_template_filter(_format_value, "outcome_value")
 
 
-def _enrolment_and_trial(enrolment_id: int) -> tuple[Enrolment, Trial]:
+def _enrolment_and_trial(
+    enrolment_id: int, query: Select[tuple[Trial]] | None = None
+) -> tuple[Enrolment, Trial]:
     """The enrolment at one of the user's sites (else 404) and its trial (404/403)."""
     enrolment = queries.get_site_enrolment_or_404(db.session, enrolment_id, for_user=current_user)
     trial = get_trial_or_404(
-        enrolment.trial_id, for_user=current_user, action=can_run_trial, particulars=False
+        enrolment.trial_id,
+        for_user=current_user,
+        action=can_run_trial,
+        particulars=False,
+        query=query,
     )
     return enrolment, trial
 
@@ -125,7 +132,7 @@ def trial(trial_id: int):
 @role_required(Role.RESEARCHER)
 def randomise(enrolment_id: int):
     """Allocate a consented participant to an arm from the concealed list."""
-    enrolment, trial = _enrolment_and_trial(enrolment_id)
+    enrolment, trial = _enrolment_and_trial(enrolment_id, trial_for_allocation())
     randomise_enrolment(db.session, enrolment, trial=trial, actor=current_user)
     db.session.commit()
     started = trial.design is TrialDesign.SINGLE_ARM
