@@ -262,15 +262,16 @@ def _randomise_concurrently(
 ) -> Figure:
     """``CLIENTS`` processes (like web workers) randomise the waiting people at once.
 
-    SQLite serialises every write transaction, so there 2 clients take turns instead of 8
-    (more would only queue on the lock, and could wait past its timeout).
+    SQLite serialises every write transaction, so there one client randomises everyone:
+    more only queue on the lock, and SQLite's busy handler lets one process starve another
+    past its timeout.
     """
     trial_id, waiting = built.throughput[method]
     staff = {
         built.world.wfh.id: built.world.researcher_wfh.id,
         built.world.dor.id: built.world.researcher_dor.id,
     }
-    clients = CLIENTS if kind == "postgresql" else 2
+    clients = CLIENTS if kind == "postgresql" else 1
     context = multiprocessing.get_context("fork")
     ready, go = context.Barrier(clients + 1), context.Event()
     failures = context.Queue()

@@ -41,7 +41,7 @@ SCREENING_STATES = frozenset({TrialStatus.APPROVED, TrialStatus.RECRUITING})
 #: Lower edges of the age bands; below the first is "Under 18".
 AGE_BANDS = (18, 30, 40, 50, 60, 70, 80)
 
-OPTED_IN = "Opted in to the registry and not yet approached for this trial"
+OPTED_IN = "Opted in to the registry and not yet enrolled in this trial"
 
 
 @dataclass(frozen=True)

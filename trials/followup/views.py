@@ -6,6 +6,8 @@ at their own sites (404 otherwise); other roles get 403. Participants appear by 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -23,6 +25,10 @@ from trials.proposals.models import Trial
 from trials.queries import get_trial_or_404
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
+
+
+def day_text(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def _trial(trial_id: int) -> Trial:
@@ -91,6 +97,13 @@ def attended(visit_id: int):
         return _visit_page(visit, trial, 422, attended_form=form)
     db.session.commit()
     flash(f"{visit.visit.name} attended by {enrolment.participant_code}.", "success")
+    if not visit.window_opens <= form.attended_on.data <= visit.window_closes:
+        flash(
+            f"That date is outside the visit window ({day_text(visit.window_opens)} to "
+            f"{day_text(visit.window_closes)}). Record it as a protocol deviation if the "
+            "protocol asks you to.",
+            "warning",
+        )
     return redirect(url_for("enrolment.record", enrolment_id=enrolment.id, visit_id=visit.visit_id))
 
 

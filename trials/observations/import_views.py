@@ -8,7 +8,7 @@ from flask_login import current_user
 from livinglab.accounts.roles import Role
 from livinglab.extensions import db
 from livinglab.security import role_required
-from trials.observations.import_forms import TOO_LARGE, ObservationImportForm
+from trials.observations.import_forms import TOO_LARGE, ObservationImportForm, file_description
 from trials.observations.imports import MAX_BYTES, ImportRefused, RowProblem, import_observations
 from trials.permissions import can_run_trial
 from trials.proposals.models import Trial
@@ -34,6 +34,8 @@ def import_file(trial_id: int):
     )
     request.max_content_length = MAX_REQUEST_BYTES
     form = ObservationImportForm()
+    # Before anything can roll the session back (and expire the trial).
+    form.file.description = file_description(trial)
     if not form.validate_on_submit():
         return _page(trial, form, 422 if form.errors else 200)
     try:
@@ -72,5 +74,6 @@ def file_too_large(error):
         particulars=False,
     )
     form = ObservationImportForm(formdata=None)
+    form.file.description = file_description(trial)
     form.file.errors = [TOO_LARGE]
     return _page(trial, form, 413)

@@ -173,6 +173,36 @@ def test_attended_date_must_be_given_and_not_in_the_future(
     assert visit_of(session, due).status is VisitStatus.SCHEDULED
 
 
+def test_a_visit_attended_outside_its_window_is_recorded_with_a_warning(
+    client, login_as, session, world, trial_id
+):
+    early = enrol(session, world, trial_id, "WFH", name="Early Bird")
+    set_visit(session, early, due_on=today() + days(10), window_days=2)
+    login_as(world.researcher_wfh)
+
+    response = client.post(
+        visit_url(session, early, "/attended"),
+        data=date_parts("attended_on", today()),
+        follow_redirects=True,
+    )
+
+    assert visit_of(session, early).status is VisitStatus.ATTENDED
+    assert "That date is outside the visit window" in text_of(response)
+
+
+def test_a_visit_attended_inside_its_window_has_no_warning(
+    client, login_as, session, world, trial_id, due
+):
+    login_as(world.researcher_wfh)
+    response = client.post(
+        visit_url(session, due, "/attended"),
+        data=date_parts("attended_on", today()),
+        follow_redirects=True,
+    )
+
+    assert "outside the visit window" not in text_of(response)
+
+
 def test_missed_needs_a_reason_and_then_shows_on_the_missed_list(
     client, login_as, session, world, trial_id, due
 ):
