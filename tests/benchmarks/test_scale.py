@@ -66,7 +66,9 @@ class Figure:
         return f"{statistics.median(ordered):8.1f} {p95:8.1f}"
 
     def line(self) -> str:
-        queries = "" if self.queries is None else f"{self.queries_small}->{self.queries}"
+        queries = "" if self.queries is None else str(self.queries)
+        if self.queries is not None and self.queries_small is not None:
+            queries = f"{self.queries_small}->{self.queries}"
         return (
             f"{self.name:<44} {self._centiles(self.times_ms)} {queries:>9} "
             f"{self._centiles(self.raw_ms)}  {self.note}"
@@ -299,7 +301,9 @@ def _randomise_concurrently(
     assert not errors, errors[:3]
     _check_allocations(trial_id, len(waiting), method)
     rate = len(waiting) / elapsed
-    figure = Figure(f"Randomise {len(waiting)}, {clients} clients ({method.value})")
+    figure = Figure(
+        f"Randomise {len(waiting)}, {clients} client{'' if clients == 1 else 's'} ({method.value})"
+    )
     figure.times_ms = [1000 * elapsed]
     figure.note = f"{rate:,.0f}/s; no duplicate or skipped slot"
     return figure
