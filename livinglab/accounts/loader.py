@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_login import LoginManager
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from livinglab.accounts.models import User
 from livinglab.extensions import db
+
+
+def signed_in_user() -> Select[tuple[User]]:
+    """A user with their roles and sites in one query: every request loads one."""
+    return select(User).options(joinedload(User.role_rows), joinedload(User.sites))
 
 
 def register(app: Flask, login_manager: LoginManager) -> None:
@@ -18,6 +24,12 @@ def register(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(token: str) -> User | None:
-        return db.session.scalar(
-            select(User).where(User.session_token == token, User.is_active_account.is_(True))
+        return (
+            db.session.scalars(
+                signed_in_user().where(
+                    User.session_token == token, User.is_active_account.is_(True)
+                )
+            )
+            .unique()
+            .one_or_none()
         )

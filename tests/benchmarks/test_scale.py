@@ -26,6 +26,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from livinglab.accounts.loader import signed_in_user
 from livinglab.accounts.models import User
 from livinglab.app import create_app
 from livinglab.extensions import db
@@ -250,7 +251,11 @@ def _randomise_share(
                     .unique()
                     .one()
                 )
-                actor = db.session.get(User, staff[enrolment.site_id])
+                actor = (
+                    db.session.scalars(signed_in_user().where(User.id == staff[enrolment.site_id]))
+                    .unique()
+                    .one()
+                )
                 randomise(db.session, enrolment, trial=trial, actor=actor)
                 db.session.commit()
         except Exception as error:  # reported by the parent, with the figure

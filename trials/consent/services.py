@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from livinglab.accounts.models import User
 from livinglab.audit.services import record
@@ -224,10 +224,30 @@ def require_current_consent(session: Session, participant_id: int, trial_id: int
         NotPermitted: no consent, a withdrawal, or consent on a version older than a major
             change.
     """
-    latest = latest_consent(session, participant_id, trial_id)
+    signed = aliased(ConsentForm)
+    newer_major = (
+        exists()
+        .where(
+            ConsentForm.trial_id == trial_id,
+            ConsentForm.version > signed.version,
+            ConsentForm.status != ConsentFormStatus.DRAFT,
+            ConsentForm.change_kind == ConsentChange.MAJOR,
+        )
+        .correlate(signed)
+    )
+    form = joinedload(Consent.consent_form)
+    row = session.execute(  # the latest record and the major-change check in one query
+        select(Consent, newer_major)
+        .join(signed, signed.id == Consent.consent_form_id)
+        .where(Consent.participant_id == participant_id, Consent.trial_id == trial_id)
+        .order_by(Consent.signed_at.desc(), Consent.id.desc())
+        .limit(1)
+        .options(form.lazyload(ConsentForm.statements), form.lazyload(ConsentForm.questions))
+    ).first()
+    latest, changed = row if row is not None else (None, False)
     if latest is None or latest.kind is not ConsentKind.CONSENT:
         raise NotPermitted("This participant has not given current consent to this trial.")
-    if major_change_since(session, trial_id, latest.consent_form.version):
+    if changed:
         raise NotPermitted(
             "This participant consented to an older version of the consent form and must "
             "re-consent first."
