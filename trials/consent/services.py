@@ -214,8 +214,9 @@ def major_change_since(session: Session, trial_id: int, version: int) -> bool:
     return newer_major is not None
 
 
-def require_current_consent(session: Session, participant_id: int, trial_id: int) -> Consent:
-    """The guard every enrolment, allocation and observation service calls.
+def require_current_consent(session: Session, participant_id: int, trial_id: int) -> None:
+    """The guard every enrolment, allocation and observation service calls: one light
+    query (the latest record's kind, and whether a major change came after it).
 
     Consent on an older version still counts when every version approved since is a minor
     change; a major change needs the participant to re-consent first.
@@ -235,24 +236,21 @@ def require_current_consent(session: Session, participant_id: int, trial_id: int
         )
         .correlate(signed)
     )
-    form = joinedload(Consent.consent_form)
-    row = session.execute(  # the latest record and the major-change check in one query
-        select(Consent, newer_major)
+    row = session.execute(
+        select(Consent.kind, newer_major)
         .join(signed, signed.id == Consent.consent_form_id)
         .where(Consent.participant_id == participant_id, Consent.trial_id == trial_id)
         .order_by(Consent.signed_at.desc(), Consent.id.desc())
         .limit(1)
-        .options(form.lazyload(ConsentForm.statements), form.lazyload(ConsentForm.questions))
     ).first()
-    latest, changed = row if row is not None else (None, False)
-    if latest is None or latest.kind is not ConsentKind.CONSENT:
+    kind, changed = row if row is not None else (None, False)
+    if kind is not ConsentKind.CONSENT:
         raise NotPermitted("This participant has not given current consent to this trial.")
     if changed:
         raise NotPermitted(
             "This participant consented to an older version of the consent form and must "
             "re-consent first."
         )
-    return latest
 
 
 def wrong_answer_message(question: ComprehensionQuestion) -> str:
