@@ -43,6 +43,10 @@ class SiteFigures:
     visits_attended: int = 0
     visits_missed: int = 0
     visits_overdue: int = 0
+    #: Withdrew after being randomised: still counted as recruited.
+    withdrawn_after_randomisation: int = 0
+    #: Invited volunteers who went on to consent.
+    consented_from_invitation: int = 0
 
     def count(self, *statuses: EnrolmentStatus) -> int:
         return sum(self.by_status.get(s, 0) for s in statuses)
@@ -57,8 +61,6 @@ class SiteFigures:
         return self.count(S.RANDOMISED, S.ACTIVE, S.COMPLETED, S.LOST_TO_FOLLOW_UP) + (
             self.withdrawn_after_randomisation
         )
-
-    withdrawn_after_randomisation: int = 0
 
     @property
     def withdrawn(self) -> int:
@@ -76,8 +78,6 @@ class SiteFigures:
     def screening_yield(self) -> float | None:
         """Of the volunteers invited, the share who went on to consent."""
         return _rate(self.consented_from_invitation, self.invited)
-
-    consented_from_invitation: int = 0
 
     @property
     def response_rate(self) -> float | None:

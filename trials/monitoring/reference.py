@@ -7,6 +7,7 @@ a loaded set is never changed, and the newest one is in use.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from dataclasses import dataclass
@@ -152,7 +153,9 @@ def parse_reference_csv(text: str) -> dict[tuple[str, str], float]:
     return shares
 
 
+@functools.cache
 def shipped_reference() -> Reference:
+    """The figures shipped with the platform, read once per process."""
     return Reference(SHIPPED_SOURCE, parse_reference_csv(SHIPPED_FILE.read_text("utf-8")))
 
 

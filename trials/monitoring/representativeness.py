@@ -25,6 +25,7 @@ from livinglab.participants.models import Participant
 from trials.eligibility.rules import latest_birth_date, today_in_uk
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.monitoring.reference import DIMENSIONS, Reference
+from trials.randomisation.bands import AGE_BANDS
 
 #: Enrolment statuses of people who consented to the trial.
 CONSENTED_STATUSES = frozenset(EnrolmentStatus) - {
@@ -105,14 +106,8 @@ def age_band_expression(
 ) -> ColumnElement[str]:
     """The age band on ``today`` of someone born on ``dob``, as SQL (dates compared, so
     any database works); ``None`` under 18."""
-    return case(
-        (dob <= latest_birth_date(today, 75), "75+"),
-        (dob <= latest_birth_date(today, 65), "65-74"),
-        (dob <= latest_birth_date(today, 50), "50-64"),
-        (dob <= latest_birth_date(today, 35), "35-49"),
-        (dob <= latest_birth_date(today, 18), "18-34"),
-        else_=None,
-    )
+    bands = [(dob <= latest_birth_date(today, youngest), label) for label, youngest in AGE_BANDS]
+    return case(*reversed(bands), else_=None)
 
 
 def _grouped_counts(
