@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in, sign_out
+from tests.browser.consent_steps import answer_the_standard_form
 from tests.browser.test_accessibility import violations
 
 pytestmark = [
@@ -20,19 +21,6 @@ pytestmark = [
 #: Demo trial 2, CalmPath, is recruiting at both sites.
 CALMPATH = 2
 NEW_RISK = "You will also be asked to wear an activity tracker for one week."
-
-
-def answer_the_standard_form(page: Page, name: str) -> None:
-    # .all() does not wait: let the form load before listing its boxes.
-    expect(page.get_by_label("Yes, at any time and without giving a reason")).to_be_visible()
-    for box in page.locator("input[type=checkbox]").all():
-        box.check()
-    page.get_by_label("Yes, at any time and without giving a reason").check()
-    page.get_by_label("It is decided at random").check()
-    page.get_by_role(
-        "group", name="Will the company that makes the product see your name?"
-    ).get_by_label("No").check()
-    page.get_by_label("Your full name").fill(name)
 
 
 def participant_consents(page: Page, live_url: str) -> None:

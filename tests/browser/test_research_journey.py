@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in, sign_out
+from tests.browser.consent_steps import answer_the_standard_form
 
 pytestmark = [
     pytest.mark.browser,
@@ -136,15 +137,8 @@ def pat_says_yes_and_consents(page: Page, live_url: str) -> None:
 
     page.get_by_role("link", name=f"Read the consent form for {CALMPATH}").click()
     expect(page.get_by_role("heading", name="Consent form", level=1)).to_be_visible()
-    for box in page.locator("input[type=checkbox]").all():
-        box.check()
-    page.get_by_label("Yes, at any time and without giving a reason").check()
-    page.get_by_label("It is decided at random").check()
-    page.get_by_role(
-        "group", name="Will the company that makes the product see your name?"
-    ).get_by_label("No").check()
+    answer_the_standard_form(page, "Pat Participant")
     page.get_by_label("Wessex Fields hub").check()
-    page.get_by_label("Your full name").fill("Pat Participant")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Sign and agree to take part").click()
     expect(page.locator("#consent-reference")).to_have_text(re.compile(r"DLL-[0-9A-F]{8}"))

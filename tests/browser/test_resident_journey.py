@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.consent_steps import answer_the_standard_form
 from tests.browser.test_accessibility import violations
 
 pytestmark = [
@@ -71,15 +72,8 @@ def find_a_trial_and_check_eligibility(page: Page, live_url: str) -> None:
 def consent_to_calmpath(page: Page, live_url: str) -> None:
     page.get_by_role("link", name=re.compile("Read the consent form")).click()
     expect(page.get_by_role("heading", name="Consent form", level=1)).to_be_visible()
-    for box in page.locator("input[type=checkbox]").all():
-        box.check()
-    page.get_by_label("Yes, at any time and without giving a reason").check()
-    page.get_by_label("It is decided at random").check()
-    page.get_by_role(
-        "group", name="Will the company that makes the product see your name?"
-    ).get_by_label("No").check()
+    answer_the_standard_form(page, "Morgan Resident")
     page.get_by_label("Dorchester satellite").check()
-    page.get_by_label("Your full name").fill("Morgan Resident")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Sign and agree to take part").click()
     expect(page.locator("#consent-reference")).to_have_text(re.compile(r"DLL-[0-9A-F]{8}"))
