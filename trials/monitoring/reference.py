@@ -7,6 +7,7 @@ a loaded set is never changed, and the newest one is in use.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 import math
@@ -75,7 +76,7 @@ class Reference:
 
     source: str
     shares: dict[tuple[str, str], float]
-    loaded_at: object = None
+    loaded_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
