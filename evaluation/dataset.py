@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -88,11 +86,3 @@ def primary_frame(
     return wide.astype({"baseline": float, "outcome": float}).sort_values(
         "participant", ignore_index=True
     )
-
-
-def fingerprint(frame: pd.DataFrame) -> str:
-    """SHA-256 of the canonical CSV of ``frame`` (sorted rows and columns, fixed floats)."""
-    canonical = frame.reindex(sorted(frame.columns), axis=1)
-    canonical = canonical.sort_values(list(canonical.columns), ignore_index=True)
-    text = canonical.to_csv(index=False, float_format="%.10g", lineterminator="\n")
-    return hashlib.sha256(text.encode()).hexdigest()

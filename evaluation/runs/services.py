@@ -12,7 +12,8 @@ import statsmodels
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluation.dataset import build_long_dataset, fingerprint, primary_frame
+from evaluation.dataset import build_long_dataset, primary_frame
+from evaluation.stats.provenance import fingerprint
 from evaluation.runs.models import AnalysisRun
 from evaluation.stats.ancova import AnalysisError, ancova
 from livinglab.accounts.models import User

@@ -2,41 +2,80 @@
 
 from __future__ import annotations
 
-import re
 import warnings as py_warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
+import statsmodels.api as sm
 
-from evaluation.stats.results import AncovaResult, Coefficient
+from evaluation.stats.design import build_design
+from evaluation.stats.results import AncovaResult, ModelResult, wald_coefficients
+from evaluation.stats.spec import AnalysisError, ModelSpec
 
-
-class AnalysisError(ValueError):
-    """The data or parameters do not allow the analysis; the message says why."""
-
-
-_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+__all__ = ["AnalysisError", "ancova", "fit_ancova"]
 
 
-def _check_columns(data: pd.DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise AnalysisError(f"Column(s) not in the data: {', '.join(missing)}")
-    unsafe = [c for c in columns if not _SAFE.match(c)]
-    if unsafe:
-        raise AnalysisError(f"Column names must be plain identifiers: {', '.join(unsafe)}")
+def fit_ancova(data: pd.DataFrame, spec: ModelSpec) -> ModelResult:
+    """Fit ``outcome ~ arm + covariates`` by ordinary least squares, as R's ``lm``.
+
+    ``spec.se`` is ``classical`` (t with the residual degrees of freedom) or ``robust``
+    (HC3 sandwich, the default of R's ``sandwich::vcovHC``, also with t). The F statistic,
+    R² and residual SE are the classical ones that ``summary(lm(...))`` prints.
+
+    Raises:
+        AnalysisError: missing columns, unknown control level, too few participants.
+    """
+    design = build_design(data, spec)
+    if design.groups is not None and design.groups.duplicated().any():
+        raise AnalysisError(
+            "ANCOVA needs one row per participant, but some participants have several rows. "
+            'Choose one visit with "visit", or use the mixed or GEE model for repeated visits.'
+        )
+    notes = list(design.notes)
+    with py_warnings.catch_warnings(record=True) as caught:
+        py_warnings.simplefilter("always")
+        model = sm.OLS(design.y, design.X)
+        classical = model.fit()
+        fit = model.fit(cov_type="HC3") if spec.se == "robust" else classical
+    notes += [str(w.message) for w in caught]
+    if np.linalg.cond(design.X.to_numpy()) > 1e10:
+        notes.append("The design matrix is nearly singular; estimates may be unstable.")
+    if design.arm_levels:
+        counts = design.data[spec.arm].map(str).value_counts()  # type: ignore[index]
+        small = [lv for lv in design.arm_levels if counts.get(lv, 0) < 5]
+        if small:
+            notes.append(f"Fewer than 5 participants in arm(s): {', '.join(small)}.")
+    df_resid = float(classical.df_resid)
+    return ModelResult(
+        model="ancova",
+        family="gaussian",
+        n_participants=design.n_participants,
+        n_observations=design.n_observations,
+        coefficients=wald_coefficients(fit.params, fit.bse, df=df_resid),
+        statistics={
+            "se_type": "HC3 (robust)" if spec.se == "robust" else "classical",
+            "residual_se": float(np.sqrt(classical.mse_resid)),
+            "r_squared": float(classical.rsquared),
+            "adj_r_squared": float(classical.rsquared_adj),
+            "f_statistic": float(classical.fvalue) if design.X.shape[1] > 1 else None,
+            "f_p": float(classical.f_pvalue) if design.X.shape[1] > 1 else None,
+            "df_model": float(classical.df_model),
+            "df_resid": int(df_resid),
+            "loglik": float(classical.llf),
+            "aic": float(classical.aic),
+            "n_by_arm": _n_by_arm(design.data, spec, design.arm_levels),
+        },
+        warnings=tuple(notes),
+    )
 
 
-def _term_name(raw: str, arm: str, numeric: set[str]) -> str:
-    """statsmodels names -> ours: ``Intercept``, ``baseline``, ``arm[FT]``, ``site[DOR]``."""
-    if raw == "Intercept" or raw in numeric:
-        return raw
-    match = re.match(r"^C\((\w+)(?:, Treatment\(.*\))?\)\[T\.(.+)\]$", raw)
-    if match:
-        column, level = match.groups()
-        return f"{column}[{level}]"
-    return raw
+def _n_by_arm(frame: pd.DataFrame, spec: ModelSpec, levels: tuple[str, ...]) -> dict[str, int]:
+    if not levels or spec.arm is None:
+        return {}
+    from evaluation.stats.design import as_levels
+
+    counts = as_levels(frame[spec.arm]).value_counts()
+    return {level: int(counts.get(level, 0)) for level in levels}
 
 
 def ancova(
@@ -49,91 +88,36 @@ def ancova(
     covariates: tuple[str, ...] = (),
     se: str = "classical",
 ) -> AncovaResult:
-    """Fit ``outcome ~ C(arm, Treatment(control)) + baseline + covariates`` by OLS.
-
-    Args:
-        data: one row per participant; rows with any missing model variable are dropped
-            (complete-case analysis, reported in ``warnings``).
-        outcome, arm, baseline: column names.
-        control: the arm level used as reference.
-        covariates: further columns; numeric ones enter as numbers, text ones as
-            categories with the first sorted level as reference.
-        se: ``classical`` (OLS) or ``robust`` (HC3 sandwich).
-
-    Returns:
-        AncovaResult with every coefficient (estimate, SE, 95% CI, p) and the arm effects.
+    """The trial's primary ANCOVA ``outcome ~ arm + baseline + covariates``, one row each.
 
     Raises:
         AnalysisError: missing columns, unknown control level, too few participants.
     """
     if se not in ("classical", "robust"):
         raise AnalysisError("se must be 'classical' or 'robust'")
-    columns = [outcome, arm, *([baseline] if baseline else []), *covariates]
-    _check_columns(data, columns)
-    frame = data[columns].copy()
-    notes: list[str] = []
-    complete = frame.dropna()
-    dropped = len(frame) - len(complete)
-    if dropped:
-        notes.append(f"{dropped} participant(s) with missing values excluded (complete case).")
-    complete[arm] = complete[arm].astype(str)
-    levels = sorted(complete[arm].unique())
-    if control not in levels:
-        raise AnalysisError(
-            f"Control level {control!r} is not in column {arm!r} ({', '.join(levels)})."
-        )
-    if len(levels) < 2:
-        raise AnalysisError("At least two arms with data are needed.")
-
-    numeric = {
-        c for c in [baseline, *covariates] if c and pd.api.types.is_numeric_dtype(complete[c])
-    }
-    terms = [f"C({arm}, Treatment(reference={control!r}))"]
-    terms += [baseline] if baseline else []
-    terms += [c if c in numeric else f"C({c})" for c in covariates]
-    formula = f"{outcome} ~ " + " + ".join(terms)
-
-    with py_warnings.catch_warnings(record=True) as caught:
-        py_warnings.simplefilter("always")
-        model = smf.ols(formula, data=complete)
-        # Count the design's columns (a category adds one per non-reference level) and
-        # keep at least two residual degrees of freedom, so every SE is finite.
-        if len(complete) < model.exog.shape[1] + 2:
-            raise AnalysisError("Too few participants with complete data to fit the model.")
-        fit = model.fit(cov_type="HC3") if se == "robust" else model.fit()
-    notes += [str(w.message) for w in caught]
-    if np.linalg.cond(model.exog) > 1e10:
-        notes.append("The design matrix is nearly singular; estimates may be unstable.")
-
-    ci = fit.conf_int(alpha=0.05)
-    coefficients = tuple(
-        Coefficient(
-            term=_term_name(name, arm, numeric),
-            estimate=float(fit.params[name]),
-            se=float(fit.bse[name]),
-            ci_low=float(ci.loc[name, 0]),
-            ci_high=float(ci.loc[name, 1]),
-            p=float(fit.pvalues[name]),
-        )
-        for name in fit.params.index
+    spec = ModelSpec(
+        model="ancova",
+        outcome=outcome,
+        arm=arm,
+        control=control,
+        covariates=tuple(c for c in ([baseline] if baseline else []) + list(covariates)),
+        se=se,
     )
-    prefix = f"{arm}["
-    effects = {c.term[len(prefix) : -1]: c for c in coefficients if c.term.startswith(prefix)}
-    counts = complete[arm].value_counts()
-    small = [level for level in levels if counts[level] < 5]
-    if small:
-        notes.append(f"Fewer than 5 participants in arm(s): {', '.join(small)}.")
+    result = fit_ancova(data, spec)
+    stats = result.statistics
     return AncovaResult(
-        formula=formula,
+        formula=f"{outcome} ~ {' + '.join(['arm', *spec.covariates])}",
         control=control,
         se_type=se,
-        coefficients=coefficients,
-        effects=effects,
-        n_by_arm={level: int(counts[level]) for level in levels},
-        n_observations=int(fit.nobs),
-        residual_se=float(np.sqrt(fit.mse_resid)),
-        r_squared=float(fit.rsquared),
-        f_statistic=float(fit.fvalue),
-        df_resid=int(fit.df_resid),
-        warnings=tuple(notes),
+        coefficients=result.coefficients,
+        effects={
+            c.term[4:-1]: c for c in result.coefficients if c.term.startswith("arm[")
+        },
+        n_by_arm=stats["n_by_arm"],
+        n_observations=result.n_observations,
+        residual_se=stats["residual_se"],
+        r_squared=stats["r_squared"],
+        f_statistic=stats["f_statistic"],
+        df_resid=stats["df_resid"],
+        warnings=result.warnings,
     )

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from evaluation.dataset import LONG_COLUMNS, build_long_dataset, fingerprint, primary_frame
+from evaluation.dataset import LONG_COLUMNS, build_long_dataset, primary_frame
+from evaluation.stats.provenance import fingerprint
 from livinglab.participants.models import Participant
 from tests import factories
 from tests.evaluation.conftest import record_primary
