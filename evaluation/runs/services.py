@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import platform
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import scipy
-import statsmodels
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluation.dataset import build_long_dataset, primary_frame
-from evaluation.stats.provenance import fingerprint
 from evaluation.runs.models import AnalysisRun
 from evaluation.stats.ancova import AnalysisError, ancova
+from evaluation.stats.provenance import fingerprint, software_versions
 from livinglab.accounts.models import User
 from livinglab.accounts.roles import Role
 from livinglab.audit.services import record
@@ -26,16 +21,6 @@ from trials.proposals.models import Trial
 from trials.states import TrialStatus
 
 PRIMARY_ANCOVA = "primary_ancova"
-
-
-def software_versions() -> dict[str, str]:
-    return {
-        "python": platform.python_version(),
-        "pandas": pd.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "statsmodels": statsmodels.__version__,
-    }
 
 
 def lock_trial_data(
