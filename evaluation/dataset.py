@@ -6,6 +6,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from livinglab.participants.models import Participant
 from livinglab.sites.models import Site
 from trials.consent.models import Consent, WithdrawalScope
 from trials.enrolment.models import Enrolment
@@ -13,14 +14,26 @@ from trials.observations.models import Observation
 from trials.proposals.models import Arm, Measure, Trial, TrialVisit
 
 #: Columns of the long dataset, one row per participant per visit per measure.
-LONG_COLUMNS = ["participant", "site", "arm", "visit", "measure", "value"]
+LONG_COLUMNS = [
+    "participant",
+    "site",
+    "arm",
+    "age_band",
+    "sex",
+    "imd_quintile",
+    "visit",
+    "day",
+    "measure",
+    "value",
+]
 
 
 def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
     """Every randomised participant x visit x measure of ``trial``, missing values kept.
 
     Only the trial participant code identifies a row: no name, email, date of birth or
-    postcode ever enters the frame. One SQL query, whatever the trial size.
+    postcode ever enters the frame; age is a band and deprivation a quintile, for
+    adjustment and subgroups. One SQL query, whatever the trial size.
 
     A participant whose latest consent record is a withdrawal that stopped the use of
     their data is left out entirely; one who only stopped taking part keeps their data.
@@ -41,13 +54,18 @@ def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
             Enrolment.participant_code.label("participant"),
             Site.code.label("site"),
             Arm.name.label("arm"),
+            Enrolment.age_band.label("age_band"),
+            Enrolment.sex.label("sex"),
+            Participant.deprivation_quintile.label("imd_quintile"),
             TrialVisit.code.label("visit"),
+            TrialVisit.day_offset.label("day"),
             Measure.name.label("measure"),
             Observation.value.label("value"),
         )
         .select_from(Enrolment)
         .join(Site, Site.id == Enrolment.site_id)
         .join(Arm, Arm.id == Enrolment.arm_id)
+        .join(Participant, Participant.id == Enrolment.participant_id)
         .join(TrialVisit, TrialVisit.trial_id == Enrolment.trial_id)
         .join(Measure, Measure.trial_id == Enrolment.trial_id)
         .outerjoin(

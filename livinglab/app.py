@@ -45,6 +45,7 @@ MODEL_MODULES = (
     "trials.followup.models",
     "trials.invitations.models",
     "trials.monitoring.models",
+    "evaluation.plans.models",
     "evaluation.runs.models",
     "evaluation.decisions.models",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livinglab.db import enum_column, utcnow
@@ -38,3 +38,10 @@ class AdoptionDecision(db.Model):
     reasons: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The evidence pack's judgements (None on decisions recorded before the pack existed).
+    nice_tier: Mapped[str | None] = mapped_column(String(20))
+    certainty: Mapped[str | None] = mapped_column(String(20))
+    conditions: Mapped[str | None] = mapped_column(Text)
+    cost_note: Mapped[str | None] = mapped_column(Text)
+    #: The plain-English summary published on the trial's public page and sent to participants.
+    public_summary: Mapped[str | None] = mapped_column(Text)

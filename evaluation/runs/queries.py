@@ -169,6 +169,8 @@ def _arm_effect(
     arm: str, coefficient: dict[str, Any], control: str, measure: dict[str, Any]
 ) -> ArmEffect:
     low, high = coefficient["ci_low"], coefficient["ci_high"]
+    # A ratio (odds, rate) shows no difference at 1; a difference at 0.
+    null = coefficient.get("null_value", 0.0)
     lower_is_better = measure["lower_is_better"]
     threshold = _mid_threshold(measure)
     mid = None if threshold is None else abs(threshold)
@@ -178,9 +180,11 @@ def _arm_effect(
         ci_low=low,
         ci_high=high,
         p=coefficient["p"],
-        excludes_zero=not low <= 0 <= high,
+        excludes_zero=not low <= null <= high,
         crosses_mid=None if threshold is None else low < threshold < high,
-        conclusion=_conclusion(arm, control, low, high, lower_is_better=lower_is_better, mid=mid),
+        conclusion=_conclusion(
+            arm, control, low - null, high - null, lower_is_better=lower_is_better, mid=mid
+        ),
     )
 
 
@@ -192,8 +196,8 @@ def _model_in_words(result: dict[str, Any]) -> str:
 
 
 def primary_result(run: AnalysisRun) -> PrimaryResult:
-    """Read a stored ``primary_ancova`` run (intervention minus control, per arm)."""
-    result = run.result
+    """Read the primary result of a stored run (a plan run, or an older primary ANCOVA)."""
+    result = run.result.get("primary", run.result)
     measure = result["measure"]
     control = result["control"]
     return PrimaryResult(
@@ -203,7 +207,7 @@ def primary_result(run: AnalysisRun) -> PrimaryResult:
         unit=measure["unit"],
         lower_is_better=measure["lower_is_better"],
         mid_threshold=_mid_threshold(measure),
-        model_in_words=_model_in_words(result),
+        model_in_words=result.get("model_in_words") or _model_in_words(result),
         se_type=result["se_type"],
         control=control,
         effects=tuple(

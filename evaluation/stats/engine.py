@@ -6,6 +6,7 @@ so an auditor rerunning an exported dataset gets the numbers the platform report
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import math
 import warnings as py_warnings
@@ -55,7 +56,10 @@ def analyse(data: pd.DataFrame, spec: ModelSpec | dict[str, Any]) -> ModelResult
 
 
 def json_safe(value: Any) -> Any:
-    """Plain JSON types: NaN and infinity become null, numpy numbers Python numbers."""
+    """Plain JSON types: NaN and infinity become null, numpy numbers Python numbers, dates
+    ISO 8601 text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

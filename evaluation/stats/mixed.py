@@ -53,7 +53,7 @@ def group_sums(X: np.ndarray, groups: pd.Series) -> GroupSums:
 
 
 def lme4_vcov(X: np.ndarray, sums: GroupSums, tau2: float, sigma2: float) -> np.ndarray:
-    """``(X' V^-1 X)^-1`` at the given variance components: lme4's ``vcov()`` of the fixed effects."""
+    """``(X' V^-1 X)^-1`` at the given variance components: lme4's fixed-effect ``vcov()``."""
     return np.linalg.inv(_xtvinvx(X, sums, tau2, sigma2))
 
 
@@ -98,7 +98,7 @@ def _fit_statsmodels(design: Design, reml: bool) -> tuple[MixedLMResults, list[s
         exog_re=np.ones((design.n_observations, 1)),
     )
     result: MixedLMResults | None = None
-    caught: list[py_warnings.WarningMessage] = []
+    messages: list[str] = []
     for method in METHODS:
         with py_warnings.catch_warnings(record=True) as caught:
             py_warnings.simplefilter("always")
@@ -106,6 +106,7 @@ def _fit_statsmodels(design: Design, reml: bool) -> tuple[MixedLMResults, list[s
                 result = model.fit(reml=reml, method=[method], gtol=1e-10, maxiter=2000)
             except (np.linalg.LinAlgError, ValueError):
                 continue
+        messages = [str(w.message).lower() for w in caught]
         if result.converged:
             break
     if result is None:
@@ -118,7 +119,7 @@ def _fit_statsmodels(design: Design, reml: bool) -> tuple[MixedLMResults, list[s
         notes.append(
             "The mixed model did not converge with any optimiser; estimates may be unreliable."
         )
-    if any("boundary" in str(w.message).lower() for w in caught) or _on_boundary(result):
+    if any("boundary" in m for m in messages) or _on_boundary(result):
         notes.append(
             "The participant variance is estimated at (or very near) zero: repeated "
             "measurements look no more alike than measurements from different participants, "

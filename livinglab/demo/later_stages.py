@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from evaluation.decisions.models import DecisionOutcome
 from evaluation.decisions.services import record_decision
+from evaluation.plans.services import lock_usual_plan
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from livinglab.accounts.models import User
 from livinglab.db import utcnow
@@ -36,6 +37,7 @@ from trials.proposals.models import MeasureType, Trial
 from trials.proposals.section_rules import ArmDraft, MeasureDraft, VisitDraft
 from trials.proposals.sections import save_measures
 from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal
+from trials.queries import trial_with_details
 from trials.review.services import close_recruitment
 from trials.safety.models import Outcome, Relatedness, SeriousCriterion, Severity
 from trials.safety.services import AdverseEventDraft, report_adverse_event
@@ -175,6 +177,8 @@ def decided_pilot(
             reason="Did not come to the final visit.",
         )
     close_recruitment(session, trial, actor=reviewer)
+    detailed = session.scalars(trial_with_details().where(Trial.id == trial.id)).unique().one()
+    lock_usual_plan(session, detailed, actor=evaluator)
     lock_trial_data(session, trial, actor=evaluator, reason="Follow-up complete.")
     run_primary_analysis(session, trial, actor=evaluator)
     record_decision(

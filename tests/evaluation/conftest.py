@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from evaluation.decisions.models import DecisionOutcome
 from evaluation.decisions.services import record_decision
+from evaluation.plans.services import lock_usual_plan
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from tests import factories
 from tests.factories import reload_trial
@@ -82,7 +83,10 @@ def build_trial(session: Session, world: factories.World) -> Callable[..., Trial
                 record_primary(session, world, trial, enrolment, "follow_up", value)
         close_recruitment(session, trial, actor=world.researcher_wfh)
         steps = {
-            TrialStatus.LOCKED: lambda: lock_trial_data(session, trial, actor=world.evaluator),
+            TrialStatus.LOCKED: lambda: (
+                lock_usual_plan(session, reload_trial(session, trial.id), actor=world.evaluator),
+                lock_trial_data(session, trial, actor=world.evaluator),
+            ),
             TrialStatus.EVALUATED: lambda: run_primary_analysis(
                 session, trial, actor=world.evaluator
             ),

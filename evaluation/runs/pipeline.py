@@ -1,0 +1,250 @@
+"""Running a locked analysis plan on the trial's data: every outcome, then the report's parts.
+
+Everything the report shows is computed here once and stored with the run, so the report,
+its PDF and its CSV tables always show the numbers of that run.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from evaluation.dataset import build_long_dataset
+from evaluation.frames import completers, covariate_columns, outcome_frame, spec_for
+from evaluation.plans.choices import ANALYSES, SUBGROUPS
+from evaluation.plans.models import AnalysisPlan, MissingData, Multiplicity, Population
+from evaluation.plans.services import plan_as_dict
+from evaluation.reports.baseline import baseline_table
+from evaluation.reports.consort import consort_flow
+from evaluation.reports.safety import safety_by_arm
+from evaluation.stats.engine import analyse, fitter, json_safe
+from evaluation.stats.missing import mice_ancova
+from evaluation.stats.multiplicity import holm
+from evaluation.stats.provenance import fingerprint
+from evaluation.stats.results import ModelResult
+from evaluation.stats.spec import AnalysisError, ModelSpec
+from evaluation.stats.subgroups import subgroup_effects
+from trials.monitoring.reference import current_reference
+from trials.monitoring.representativeness import representativeness
+from trials.proposals.models import Measure, Trial
+
+#: How an arm effect reads, by family: a difference (null 0) or a ratio (null 1).
+EFFECT_SCALES = {
+    "gaussian": ("Difference in means", 0.0),
+    "binomial": ("Odds ratio", 1.0),
+    "poisson": ("Rate ratio", 1.0),
+    "negative_binomial": ("Rate ratio", 1.0),
+}
+
+
+def arm_effects(result: ModelResult, family: str) -> list[dict[str, Any]]:
+    """Each intervention arm against control on the scale readers use (ratios exponentiated)."""
+    label, null = EFFECT_SCALES[family]
+    effects = []
+    for c in result.coefficients:
+        if not (c.term.startswith("arm[") or c.term == "difference"):
+            continue
+        transform = math.exp if null == 1.0 else float
+        effects.append(
+            {
+                "arm": c.term[4:-1] if c.term.startswith("arm[") else "After minus before",
+                "term": c.term,
+                "scale": label,
+                "null_value": null,
+                "estimate": transform(c.estimate),
+                "ci_low": transform(c.ci_low),
+                "ci_high": transform(c.ci_high),
+                "p": c.p,
+            }
+        )
+    return effects
+
+
+def _analyse_outcome(
+    long: pd.DataFrame,
+    entry: dict[str, Any],
+    plan: AnalysisPlan,
+    *,
+    control: str | None,
+    baseline_visit: str | None,
+) -> tuple[dict[str, Any], pd.DataFrame, ModelSpec]:
+    choice = ANALYSES[entry["analysis"]]
+    frame = outcome_frame(
+        long, measure=entry["measure"], baseline_visit=baseline_visit, visit=entry["visit"]
+    )
+    if plan.population is Population.PER_PROTOCOL:
+        frame = completers(frame)
+    covariates = covariate_columns(frame, list(plan.covariates), repeated=choice.repeated)
+    spec = spec_for(
+        entry, control=control, covariates=covariates, standard_errors=plan.standard_errors
+    )
+    outcome: dict[str, Any] = {
+        **entry,
+        "label": choice.label,
+        "spec": spec.to_dict(),
+        "fingerprint": fingerprint(frame),
+        "n_rows": len(frame),
+    }
+    try:
+        result = analyse(frame, spec)
+    except AnalysisError as error:
+        return {**outcome, "error": str(error), "result": None, "effects": []}, frame, spec
+    outcome |= {
+        "error": None,
+        "result": result.to_dict(),
+        "effects": arm_effects(result, spec.family),
+    }
+    return outcome, frame, spec
+
+
+def _adjust_secondaries(outcomes: list[dict[str, Any]], plan: AnalysisPlan) -> None:
+    """Holm across every secondary arm comparison, stored beside each raw p-value."""
+    p_values = {
+        f"{i}:{effect['term']}": effect["p"]
+        for i, outcome in enumerate(outcomes)
+        if outcome["role"] == "secondary"
+        for effect in outcome["effects"]
+    }
+    adjusted = holm(p_values) if plan.multiplicity is Multiplicity.HOLM else {}
+    for i, outcome in enumerate(outcomes):
+        for effect in outcome["effects"]:
+            effect["p_adjusted"] = adjusted.get(f"{i}:{effect['term']}")
+
+
+def _subgroups(frame: pd.DataFrame, spec: ModelSpec, plan: AnalysisPlan) -> list[dict[str, Any]]:
+    if spec.model not in ("ancova", "glm") or spec.arm is None:
+        return []
+    found = []
+    for key in plan.subgroups:
+        try:
+            found.append(subgroup_effects(frame, spec, key, fit=fitter(spec.model)).to_dict())
+        except AnalysisError as error:
+            found.append({"subgroup": key, "label": SUBGROUPS[key], "error": str(error)})
+    return found
+
+
+def _sensitivity(frame: pd.DataFrame, spec: ModelSpec, plan: AnalysisPlan) -> dict[str, Any]:
+    if plan.missing_data is not MissingData.COMPLETE_CASE_AND_MICE:
+        return {}
+    if spec.model != "ancova":
+        return {"mice_error": "Multiple imputation is planned for an ANCOVA primary outcome only."}
+    if not frame["outcome"].isna().any() and not frame["baseline"].isna().any():
+        return {"mice_error": "No values are missing, so nothing was imputed."}
+    try:
+        result = mice_ancova(frame, spec)
+    except AnalysisError as error:
+        return {"mice_error": str(error)}
+    return {"mice": result.to_dict(), "mice_effects": arm_effects(result, "gaussian")}
+
+
+def _primary_block(
+    primary: dict[str, Any], measure: Measure, control: str | None, frame: pd.DataFrame
+) -> dict[str, Any]:
+    """The primary result in the shape the results pages read (see ``runs.queries``)."""
+    result = primary["result"] or {}
+    ratio = any(e["null_value"] == 1.0 for e in primary["effects"])
+    return {
+        "measure": {
+            "name": measure.name,
+            "unit": measure.unit,
+            "minimal_important_difference": None if ratio else measure.minimal_important_difference,
+            "lower_is_better": measure.lower_is_better,
+        },
+        "control": control or "before",
+        "model_in_words": primary["label"],
+        "se_type": result.get("se_type") or primary["spec"]["se"],
+        "effects": {e["arm"]: e for e in primary["effects"]},
+        "null_value": 1.0 if ratio else 0.0,
+        "effect_scale": primary["effects"][0]["scale"] if primary["effects"] else None,
+        "coefficients": result.get("coefficients", []),
+        "n_by_arm": result.get("n_by_arm")
+        or frame.dropna(subset=["outcome"])
+        .drop_duplicates("participant")["arm"]
+        .value_counts()
+        .sort_index()
+        .to_dict(),
+        "n_randomised_by_arm": frame.drop_duplicates("participant")["arm"]
+        .value_counts()
+        .sort_index()
+        .to_dict(),
+        "warnings": result.get("warnings", []) + ([primary["error"]] if primary["error"] else []),
+    }
+
+
+def _representativeness(session: Session, trial: Trial) -> dict[str, Any]:
+    """Participants against Dorset's adult population, as the monitoring page reads it."""
+    comparison = representativeness(session, trial.id, current_reference(session))
+    return {
+        "participants": comparison.participants,
+        "source": comparison.source,
+        "tables": [
+            {
+                "label": table.label,
+                "known": table.known,
+                "unknown": table.unknown,
+                "too_few": table.too_few,
+                "rows": [
+                    {
+                        "label": row.label,
+                        "count": row.count,
+                        "share": row.share,
+                        "reference_share": row.reference_share,
+                        "under_represented": row.under_represented,
+                        "core20plus5": row.is_core20plus5,
+                    }
+                    for row in table.rows
+                ],
+            }
+            for table in comparison.tables
+        ],
+        "under_represented": [row.label for row in comparison.warnings],
+    }
+
+
+def run_plan(session: Session, trial: Trial, plan: AnalysisPlan) -> tuple[str, dict[str, Any]]:
+    """Fit every planned outcome and build the report's parts.
+
+    Returns:
+        The fingerprint of the whole analysis dataset, and the run's JSON result.
+    """
+    long = build_long_dataset(session, trial)
+    arms = {arm.id: arm.name for arm in trial.arms}
+    control = arms.get(plan.control_arm_id) if plan.control_arm_id else None
+    baseline = next((v.code for v in trial.visits if v.is_baseline), None)
+    measures = {m.id: m for m in trial.measures}
+    outcomes, primary_frame, primary_spec = [], None, None
+    for entry in plan.outcomes:
+        outcome, frame, spec = _analyse_outcome(
+            long, entry, plan, control=control, baseline_visit=baseline
+        )
+        outcomes.append(outcome)
+        if entry["role"] == "primary":
+            primary_frame, primary_spec = frame, spec
+    _adjust_secondaries(outcomes, plan)
+    primary = next(o for o in outcomes if o["role"] == "primary")
+    assert primary_frame is not None and primary_spec is not None
+    analysed = primary["result"]["n_by_arm"] if primary["result"] else {}
+    if not analysed:
+        analysed = (
+            primary_frame.dropna(subset=["outcome"])
+            .drop_duplicates("participant")["arm"]
+            .value_counts()
+            .to_dict()
+        )
+    payload = {
+        "kind": "plan",
+        "plan": plan_as_dict(plan),
+        "population": plan.population,
+        "outcomes": outcomes,
+        "primary": _primary_block(primary, measures[primary["measure_id"]], control, primary_frame),
+        "subgroups": _subgroups(primary_frame, primary_spec, plan),
+        "sensitivity": _sensitivity(primary_frame, primary_spec, plan),
+        "consort": consort_flow(session, trial, analysed_by_arm=analysed).to_dict(),
+        "baseline": baseline_table(session, trial, long=long).to_dict(),
+        "safety": safety_by_arm(session, trial).to_dict(),
+        "representativeness": _representativeness(session, trial),
+    }
+    return fingerprint(long), json_safe(payload)
