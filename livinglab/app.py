@@ -80,7 +80,9 @@ BLUEPRINTS = (
     "trials.monitoring.views",
     "trials.datalock_views",
     "trials.invitations.views",
+    "evaluation.plans.views",
     "evaluation.runs.views",
+    "evaluation.decisions.views",
 )
 
 CONTENT_SECURITY_POLICY = {

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     register_registry_commands(app)
     # By name, like the factory's blueprints: livinglab must not import trials.
     importlib.import_module("trials.observations.import_cli").register(app)
+    importlib.import_module("evaluation.runs.jobs").register(app)
     from livinglab.mail.cli import send_mail
 
     app.cli.add_command(send_mail)

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livinglab.db import enum_column, utcnow
@@ -110,3 +110,32 @@ class AnalysisPlan(db.Model):
     @property
     def secondaries(self) -> list[dict[str, Any]]:
         return [o for o in self.outcomes if o.get("role") == "secondary"]
+
+
+#: A locked plan version refuses UPDATE and no version is ever deleted, in the database
+#: itself (the same triggers as migration 0009, for schemas made by ``create_all``).
+FROZEN_PLAN_DDL = {
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION livinglab_refuse_locked_plan_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP = 'DELETE' OR OLD.status = 'locked' THEN "
+        "RAISE EXCEPTION 'a locked analysis plan cannot change'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER analysis_plans_frozen BEFORE UPDATE OR DELETE ON analysis_plans "
+        "FOR EACH ROW EXECUTE FUNCTION livinglab_refuse_locked_plan_change()",
+    ),
+    "sqlite": (
+        "CREATE TRIGGER IF NOT EXISTS analysis_plans_no_update BEFORE UPDATE ON analysis_plans "
+        "WHEN OLD.status = 'locked' "
+        "BEGIN SELECT RAISE(ABORT, 'a locked analysis plan cannot change'); END",
+        "CREATE TRIGGER IF NOT EXISTS analysis_plans_no_delete BEFORE DELETE ON analysis_plans "
+        "BEGIN SELECT RAISE(ABORT, 'analysis plans are never deleted'); END",
+    ),
+}
+for _dialect, _statements in FROZEN_PLAN_DDL.items():
+    for _sql in _statements:
+        event.listen(
+            AnalysisPlan.__table__,
+            "after_create",
+            DDL(_sql.replace("%", "%%")).execute_if(dialect=_dialect),
+        )

@@ -18,7 +18,8 @@ from evaluation.plans.choices import ANALYSES, SUBGROUPS
 from evaluation.plans.models import AnalysisPlan, MissingData, Multiplicity, Population
 from evaluation.plans.services import plan_as_dict
 from evaluation.reports.baseline import baseline_table
-from evaluation.reports.consort import consort_flow
+from evaluation.reports.charts import consort_alt_text, effect_vs_mid_svg, forest_figure
+from evaluation.reports.consort import consort_flow, consort_svg
 from evaluation.reports.safety import safety_by_arm
 from evaluation.stats.engine import analyse, fitter, json_safe
 from evaluation.stats.missing import mice_ancova
@@ -63,14 +64,15 @@ def arm_effects(result: ModelResult, family: str) -> list[dict[str, Any]]:
     return effects
 
 
-def _analyse_outcome(
+def outcome_inputs(
     long: pd.DataFrame,
     entry: dict[str, Any],
     plan: AnalysisPlan,
     *,
     control: str | None,
     baseline_visit: str | None,
-) -> tuple[dict[str, Any], pd.DataFrame, ModelSpec]:
+) -> tuple[pd.DataFrame, ModelSpec]:
+    """The frame and engine spec of one planned outcome (also what an export writes)."""
     choice = ANALYSES[entry["analysis"]]
     frame = outcome_frame(
         long, measure=entry["measure"], baseline_visit=baseline_visit, visit=entry["visit"]
@@ -81,9 +83,21 @@ def _analyse_outcome(
     spec = spec_for(
         entry, control=control, covariates=covariates, standard_errors=plan.standard_errors
     )
+    return frame, spec
+
+
+def _analyse_outcome(
+    long: pd.DataFrame,
+    entry: dict[str, Any],
+    plan: AnalysisPlan,
+    *,
+    control: str | None,
+    baseline_visit: str | None,
+) -> tuple[dict[str, Any], pd.DataFrame, ModelSpec]:
+    frame, spec = outcome_inputs(long, entry, plan, control=control, baseline_visit=baseline_visit)
     outcome: dict[str, Any] = {
         **entry,
-        "label": choice.label,
+        "label": ANALYSES[entry["analysis"]].label,
         "spec": spec.to_dict(),
         "fingerprint": fingerprint(frame),
         "n_rows": len(frame),
@@ -204,6 +218,77 @@ def _representativeness(session: Session, trial: Trial) -> dict[str, Any]:
     }
 
 
+def _forest_rows(subgroups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per subgroup level and intervention arm, for the forest plot."""
+    rows = []
+    for group in subgroups:
+        label = SUBGROUPS.get(group.get("subgroup", ""), group.get("subgroup", ""))
+        for level in group.get("levels", []):
+            effects = [e for e in level["effects"] if e["term"].startswith("arm[")]
+            if not effects:
+                rows.append(
+                    {
+                        "label": f"{label}: {level['level']}",
+                        "estimate": None,
+                        "ci_low": None,
+                        "ci_high": None,
+                        "n": level["n_participants"],
+                    }
+                )
+            for effect in effects:
+                arm = effect["term"][4:-1]
+                rows.append(
+                    {
+                        "label": f"{label}: {level['level']}"
+                        + (f" ({arm})" if len(effects) > 1 else ""),
+                        "estimate": effect["estimate"],
+                        "ci_low": effect["ci_low"],
+                        "ci_high": effect["ci_high"],
+                        "n": level["n_participants"],
+                    }
+                )
+    return rows
+
+
+def _charts(flow: Any, primary: dict[str, Any], subgroups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report's figures, drawn once at run time (SVG data URIs with their alt text)."""
+    charts: dict[str, Any] = {
+        "consort": consort_svg(flow),
+        "consort_alt": consort_alt_text(flow),
+        "effect": None,
+        "forest": None,
+    }
+    effects = list(primary["effects"].values())
+    if effects and primary["null_value"] == 0.0 and effects[0]["ci_low"] is not None:
+        first = effects[0]
+        charts["effect"] = effect_vs_mid_svg(
+            first["estimate"],
+            first["ci_low"],
+            first["ci_high"],
+            primary["measure"]["minimal_important_difference"],
+            primary["measure"]["lower_is_better"],
+            label=f"{first['arm']} minus {primary['control']} ({primary['measure']['unit']})",
+        )
+    rows = _forest_rows(subgroups)
+    if rows:
+        gaussian = all(g.get("family", "gaussian") == "gaussian" for g in subgroups)
+        charts["forest"] = forest_figure(
+            rows,
+            null_value=0.0,
+            label="Difference" if gaussian else "Log odds or rate ratio",
+            caption="Primary outcome effect within subgroups, with 95% confidence intervals",
+        )
+    return charts
+
+
+def plan_context(trial: Trial, plan: AnalysisPlan) -> tuple[str | None, str | None]:
+    """The control arm's name (None for a single arm) and the baseline visit's code."""
+    arms = {arm.id: arm.name for arm in trial.arms}
+    control = arms.get(plan.control_arm_id) if plan.control_arm_id else None
+    baseline = next((v.code for v in trial.visits if v.is_baseline), None)
+    return control, baseline
+
+
 def run_plan(session: Session, trial: Trial, plan: AnalysisPlan) -> tuple[str, dict[str, Any]]:
     """Fit every planned outcome and build the report's parts.
 
@@ -211,9 +296,7 @@ def run_plan(session: Session, trial: Trial, plan: AnalysisPlan) -> tuple[str, d
         The fingerprint of the whole analysis dataset, and the run's JSON result.
     """
     long = build_long_dataset(session, trial)
-    arms = {arm.id: arm.name for arm in trial.arms}
-    control = arms.get(plan.control_arm_id) if plan.control_arm_id else None
-    baseline = next((v.code for v in trial.visits if v.is_baseline), None)
+    control, baseline = plan_context(trial, plan)
     measures = {m.id: m for m in trial.measures}
     outcomes, primary_frame, primary_spec = [], None, None
     for entry in plan.outcomes:
@@ -234,6 +317,9 @@ def run_plan(session: Session, trial: Trial, plan: AnalysisPlan) -> tuple[str, d
             .value_counts()
             .to_dict()
         )
+    flow = consort_flow(session, trial, analysed_by_arm=analysed)
+    primary_block = _primary_block(primary, measures[primary["measure_id"]], control, primary_frame)
+    subgroups = _subgroups(primary_frame, primary_spec, plan)
     payload = {
         "kind": "plan",
         "plan": plan_as_dict(plan),
@@ -242,9 +328,10 @@ def run_plan(session: Session, trial: Trial, plan: AnalysisPlan) -> tuple[str, d
         "primary": _primary_block(primary, measures[primary["measure_id"]], control, primary_frame),
         "subgroups": _subgroups(primary_frame, primary_spec, plan),
         "sensitivity": _sensitivity(primary_frame, primary_spec, plan),
-        "consort": consort_flow(session, trial, analysed_by_arm=analysed).to_dict(),
+        "consort": flow.to_dict(),
         "baseline": baseline_table(session, trial, long=long).to_dict(),
         "safety": safety_by_arm(session, trial).to_dict(),
         "representativeness": _representativeness(session, trial),
+        "charts": _charts(flow, primary_block, subgroups),
     }
     return fingerprint(long), json_safe(payload)

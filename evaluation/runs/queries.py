@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from evaluation.decisions.models import AdoptionDecision
+from evaluation.plans.models import AnalysisPlan
 from evaluation.runs.models import AnalysisRun
 from evaluation.runs.services import latest_run
 from livinglab.accounts.models import User
@@ -74,14 +75,35 @@ class EvaluationActions:
     can_lock: bool
     can_run: bool
     can_decide: bool
+    #: The plan can still be written or locked (follow-up, before the data lock).
+    can_plan: bool
+    plan_locked: bool
 
 
-def evaluation_actions(trial: Trial, result: PrimaryResult | None) -> EvaluationActions:
-    """Lock in follow-up; run once locked (again until decided); decide after a run."""
+def evaluation_actions(
+    trial: Trial, result: PrimaryResult | None, plan: AnalysisPlan | None = None
+) -> EvaluationActions:
+    """Plan and lock in follow-up; run once locked under a locked plan (again until
+    decided); decide after a run."""
+    plan_locked = plan is not None and plan.is_locked
     return EvaluationActions(
         can_lock=bool(roles_for(trial.status, TrialStatus.LOCKED)),
-        can_run=trial.status in (TrialStatus.LOCKED, TrialStatus.EVALUATED),
+        can_run=trial.status in (TrialStatus.LOCKED, TrialStatus.EVALUATED) and plan_locked,
         can_decide=bool(roles_for(trial.status, TrialStatus.DECIDED)) and result is not None,
+        can_plan=trial.status is TrialStatus.FOLLOW_UP,
+        plan_locked=plan_locked,
+    )
+
+
+def recent_runs(session: Session, trial_id: int, limit: int = 10) -> list[AnalysisRun]:
+    """The trial's newest runs, whatever their status (one query)."""
+    return list(
+        session.scalars(
+            select(AnalysisRun)
+            .where(AnalysisRun.trial_id == trial_id)
+            .order_by(AnalysisRun.run_at.desc(), AnalysisRun.id.desc())
+            .limit(limit)
+        )
     )
 
 

@@ -1,16 +1,30 @@
-"""The evaluator's pages (lock, analyse, decide) and the company's results page."""
+"""The evaluator's pages (lock, run the plan, the report and its downloads) and the
+company's results page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user
 
 from evaluation.decisions import services as decisions
-from evaluation.decisions.forms import DecisionForm
-from evaluation.runs import queries, services
+from evaluation.plans.services import current_plan
+from evaluation.reports.pdf import html_to_pdf
+from evaluation.reports.tables import table_csv
+from evaluation.runs import jobs, queries, reports, services
 from evaluation.runs.forms import LockForm
+from evaluation.runs.models import AnalysisRun, RunStatus
 from livinglab.accounts.roles import Role
-from livinglab.errors import InvalidInput
 from livinglab.extensions import db
 from livinglab.security import role_required
 from trials.permissions import can_evaluate
@@ -24,25 +38,21 @@ bp.add_app_template_filter(queries.format_estimate, "estimate")
 bp.add_app_template_filter(queries.format_p_value, "p_value")
 
 
-def _detail(
-    trial: Trial,
-    *,
-    status: int = 200,
-    lock_form: LockForm | None = None,
-    decision_form: DecisionForm | None = None,
-):
+def _detail(trial: Trial, *, status: int = 200, lock_form: LockForm | None = None):
     """Render the evaluator's trial page; a form passed in is the one that failed."""
     result = queries.get_latest_result(db.session, trial)
+    plan = current_plan(db.session, trial.id)
     page = render_template(
         "evaluation/runs/detail.html",
         trial=trial,
-        form=lock_form if lock_form is not None else decision_form,
+        form=lock_form,
         lock_form=lock_form if lock_form is not None else LockForm(formdata=None),
-        decision_form=decision_form if decision_form is not None else DecisionForm(formdata=None),
         randomised=queries.count_randomised_by_arm(db.session, trial),
         result=result,
+        plan=plan,
+        runs=queries.recent_runs(db.session, trial.id),
         decision=decisions.get_decision(db.session, trial.id),
-        actions=queries.evaluation_actions(trial, result),
+        actions=queries.evaluation_actions(trial, result, plan),
     )
     return page, status
 
@@ -88,40 +98,98 @@ def lock(trial_id: int):
 @bp.post("/trials/<int:trial_id>/run")
 @role_required(Role.EVALUATOR)
 def run(trial_id: int):
-    """Run the primary analysis on the locked data."""
+    """Run the locked plan on the locked data: queued on Redis, or here and now."""
     trial = get_trial_or_404(
         trial_id, for_user=current_user, action=can_evaluate, particulars=False
     )
-    services.run_primary_analysis(db.session, trial, actor=current_user)
+    analysis_run = services.request_run(db.session, trial, actor=current_user)
     db.session.commit()
-    flash("Primary analysis run. The result is below.", "success")
-    return redirect(url_for(".detail", trial_id=trial.id))
+    jobs.dispatch(analysis_run)
+    if analysis_run.status is RunStatus.DONE:
+        flash("Analysis run. The report is below.", "success")
+    elif analysis_run.status is RunStatus.FAILED:
+        flash("The analysis failed. The reason is below.", "error")
+    else:
+        flash("Analysis queued. This page shows its progress.", "success")
+    return redirect(url_for(".report", run_id=analysis_run.id))
 
 
-@bp.post("/trials/<int:trial_id>/decision")
+def _run_or_404(run_id: int) -> tuple[Trial, AnalysisRun]:
+    """The run, if the evaluator may evaluate its trial (else 404/403 as for the trial)."""
+    analysis_run = db.get_or_404(AnalysisRun, run_id)
+    trial = get_trial_or_404(analysis_run.trial_id, for_user=current_user, action=can_evaluate)
+    return trial, analysis_run
+
+
+@bp.get("/runs/<int:run_id>")
 @role_required(Role.EVALUATOR)
-def decide(trial_id: int):
-    """Record the NHS adoption decision, with reasons."""
-    trial = get_trial_or_404(
-        trial_id, for_user=current_user, action=can_evaluate, particulars=False
+def report(run_id: int):
+    """The run's report, or its progress while it is queued or running."""
+    trial, analysis_run = _run_or_404(run_id)
+    return render_template(
+        "evaluation/runs/report.html", **reports.report_context(trial, analysis_run)
     )
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        return _detail(trial, status=422, decision_form=form)
-    try:
-        decisions.record_decision(
-            db.session,
-            trial,
-            actor=current_user,
-            outcome=form.outcome.data,
-            reasons=form.reasons.data,
+
+
+@bp.get("/runs/<int:run_id>/report.pdf")
+@role_required(Role.EVALUATOR)
+def report_pdf(run_id: int):
+    """The same report as a PDF (A4, page numbers), for the adoption panel's papers."""
+    trial, analysis_run = _run_or_404(run_id)
+    if analysis_run.status is not RunStatus.DONE:
+        abort(404)
+    html = render_template(
+        "evaluation/runs/report_print.html", **reports.report_context(trial, analysis_run)
+    )
+    return Response(
+        html_to_pdf(html),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="trial-{trial.id}-run-{run_id}.pdf"'
+        },
+    )
+
+
+@bp.get("/runs/<int:run_id>/tables/<name>.csv")
+@role_required(Role.EVALUATOR)
+def table(run_id: int, name: str):
+    """One of the report's tables as CSV (outcomes, subgroups, baseline, safety, consort)."""
+    trial, analysis_run = _run_or_404(run_id)
+    if analysis_run.status is not RunStatus.DONE or name not in reports.TABLES:
+        abort(404)
+    rows, columns = reports.TABLES[name](analysis_run.result)
+    filename = f"trial-{trial.id}-run-{run_id}-{name}.csv"
+    return Response(
+        table_csv(rows, columns),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/runs/<int:run_id>/outcomes/<int:index>/<any(dataset, spec):part>")
+@role_required(Role.EVALUATOR)
+def export(run_id: int, index: int, part: str):
+    """An outcome's pseudonymised dataset (CSV) or spec (JSON), to rerun it with
+    ``python -m evaluation analyse`` outside the platform."""
+    trial, analysis_run = _run_or_404(run_id)
+    if analysis_run.status is not RunStatus.DONE:
+        abort(404)
+    exported = reports.outcome_export(db.session, trial, analysis_run, index)
+    if exported is None:
+        abort(404)
+    frame, spec = exported
+    name = f"trial-{trial.id}-run-{run_id}-outcome-{index}"
+    if part == "spec":
+        return Response(
+            json.dumps(spec, indent=2),
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}-spec.json"'},
         )
-    except InvalidInput as e:
-        form[e.field].errors.append(e.message)
-        return _detail(trial, status=422, decision_form=form)
-    db.session.commit()
-    flash("Adoption decision recorded.", "success")
-    return redirect(url_for(".detail", trial_id=trial.id))
+    return Response(
+        frame.to_csv(index=False),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 @bp.get("/trials/<int:trial_id>/results")

@@ -110,9 +110,7 @@ def ancova(
         control=control,
         se_type=se,
         coefficients=result.coefficients,
-        effects={
-            c.term[4:-1]: c for c in result.coefficients if c.term.startswith("arm[")
-        },
+        effects={c.term[4:-1]: c for c in result.coefficients if c.term.startswith("arm[")},
         n_by_arm=stats["n_by_arm"],
         n_observations=result.n_observations,
         residual_se=stats["residual_se"],

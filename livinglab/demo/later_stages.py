@@ -189,6 +189,14 @@ def decided_pilot(
         reasons="The pilot shows a faster Timed Up and Go with StrideSense. Adopt in the "
         "Bournemouth falls service for people aged 65 and over, and review after the larger "
         "two-site trial reports.",
+        nice_tier="tier_c",
+        certainty="moderate",
+        conditions="Bournemouth falls service, people aged 65 and over; review when the "
+        "two-site trial reports.",
+        public_summary="Thank you for taking part. People who used StrideSense walked the "
+        "Timed Up and Go test faster than people who had usual care. The NHS in Dorset will "
+        "offer StrideSense in the Bournemouth falls service while a larger trial checks the "
+        "result.",
     )
     return trial
 

@@ -131,3 +131,40 @@ def test_the_module_runs_as_a_command_without_a_traceback(tmp_path):
     assert done.returncode == 1
     assert "is not valid JSON" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("fit", ["reml", "ml"])
+def test_mixed_model_reproduces_lme4_for_dietox(tmp_path, fit):
+    published = json.loads((REFERENCE / "dietox.json").read_text())["references"][fit]
+    spec = {
+        "model": "mixed",
+        "outcome": "outcome",
+        "participant": "participant_id",
+        "arm": None,
+        "covariates": ["visit"],
+        "reml": fit == "reml",
+    }
+    code, result = run(tmp_path, spec, REFERENCE / "dietox.csv")
+    assert code == 0
+    terms = {c["term"]: c for c in result["coefficients"]}
+    for term, estimate, se in zip(
+        ("Intercept", "visit"), published["fe"], published["se"], strict=True
+    ):
+        assert close(terms[term]["estimate"], estimate), term
+        assert close(terms[term]["se"], se), term
+    assert close(result["variance_components"]["participant"], published["var_re"])
+    assert close(result["variance_components"]["residual"], published["scale"])
+    assert abs(result["loglik"] - published["loglik"]) <= 0.0005 + 1e-9
+    assert result["n_participants"] == 72 and result["n_observations"] == 861
+
+
+def test_the_python_api_gives_the_cli_numbers():
+    import pandas as pd
+
+    from evaluation.stats.engine import analyse
+
+    frame = pd.read_csv(REFERENCE / "anorexia.csv")
+    result = analyse(frame, ANCOVA)
+    published = json.loads((REFERENCE / "anorexia.json").read_text())["references"]["coef"]
+    assert close(result.coefficient("arm[FT]").estimate, published["arm_FT"][0])
+    assert close(result.coefficient("arm[FT]").se, published["arm_FT"][1])

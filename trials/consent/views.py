@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -41,11 +41,15 @@ from trials.enrolment.models import Enrolment
 from trials.observations.questionnaire_views import questionnaires_due
 from trials.proposals.models import Trial, TrialSite
 from trials.queries import trial_with_details
-from trials.states import OPEN_FOR_ENROLMENT
+from trials.states import OPEN_FOR_ENROLMENT, TrialStatus
 
 bp = Blueprint("consent", __name__)
 
 UK_TIME = ZoneInfo("Europe/London")
+
+#: The evaluation package's ``adoption_decisions`` table, read (never written) for the
+#: public summary: ``trials`` may not import ``evaluation`` (see the import-linter contract).
+_decisions = table("adoption_decisions", column("trial_id"), column("public_summary"))
 
 
 @bp.app_template_filter("uk_datetime")
@@ -107,10 +111,28 @@ def finder():
     return render_template("consent/finder.html", page=page, filter_form=form)
 
 
+def _public_trial_or_404(trial_id: int) -> tuple[Trial, str | None]:
+    """A recruiting trial, or a decided one with its published summary (else 404)."""
+    trial = db.session.scalar(
+        trial_with_details().where(
+            Trial.id == trial_id,
+            Trial.status.in_({*OPEN_FOR_ENROLMENT, TrialStatus.DECIDED}),
+        )
+    )
+    summary = None
+    if trial is not None and trial.status is TrialStatus.DECIDED:
+        summary = db.session.scalar(
+            select(_decisions.c.public_summary).where(_decisions.c.trial_id == trial_id)
+        )
+    if trial is None or (trial.status is TrialStatus.DECIDED and not summary):
+        abort(404)
+    return trial, summary
+
+
 @bp.get("/trials/<int:trial_id>")
 def trial_page(trial_id: int):
-    """One recruiting trial in plain English: who can take part, and the way in."""
-    trial = _recruiting_trial_or_404(trial_id)
+    """One trial in plain English: who can take part and the way in, or once decided, results."""
+    trial, results_summary = _public_trial_or_404(trial_id)
     existing = None
     if current_user.is_authenticated and current_user.has_role(Role.PARTICIPANT):
         participant = participant_of_current_user()
@@ -123,6 +145,7 @@ def trial_page(trial_id: int):
         trial=trial,
         existing=existing,
         requirements=eligibility_rules.requirements(trial.eligibility),
+        results_summary=results_summary,
     )
 
 

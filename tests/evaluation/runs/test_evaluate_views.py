@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from evaluation.decisions.models import AdoptionDecision, DecisionOutcome
+from evaluation.plans.services import lock_usual_plan
 from evaluation.runs.models import AnalysisRun
 from evaluation.runs.queries import format_p_value
 from livinglab.audit.models import AuditEvent
@@ -53,6 +52,8 @@ def test_trial_page_in_follow_up_shows_counts_and_the_lock_form(
 
 def test_evaluator_locks_the_trial(client, world, login_as, session, build_trial):
     trial = build_trial(n=8)
+    lock_usual_plan(session, trial, actor=world.evaluator)
+    session.commit()
     login_as(world.evaluator)
     response = client.post(
         f"/evaluation/trials/{trial.id}/lock", data={"reason": "Last follow-up visit done."}
@@ -65,7 +66,7 @@ def test_evaluator_locks_the_trial(client, world, login_as, session, build_trial
     assert event.reason == "Last follow-up visit done."
     page = text_of(client.get(response.headers["Location"]))
     assert "Trial data locked." in page
-    assert "Run primary analysis" in page
+    assert "Run the analysis plan" in page
 
 
 def test_lock_with_an_overlong_note_is_refused(client, world, login_as, session, build_trial):
@@ -109,12 +110,13 @@ def test_evaluator_runs_the_analysis_and_sees_the_result(
     run = session.scalars(select(AnalysisRun)).one()
     assert session.get(Trial, trial.id).status is TrialStatus.EVALUATED
 
+    assert response.headers["Location"] == f"/evaluation/runs/{run.id}"
     page_response = client.get(response.headers["Location"])
     html = page_response.get_data(as_text=True)
     page = text_of(page_response)
-    effect = run.result["effects"]["Product"]
-    assert "Primary analysis run." in page
-    assert "follow-up value adjusted for baseline value and site" in page
+    effect = run.result["primary"]["effects"]["Product"]
+    assert "Analysis run. The report is below." in page
+    assert "ANCOVA: follow-up value adjusted for baseline" in page
     assert "Product vs Usual care" in page
     assert f"{effect['estimate']:.2f}" in page
     assert f"{effect['ci_low']:.2f} to {effect['ci_high']:.2f}" in page
@@ -129,12 +131,13 @@ def test_evaluator_runs_the_analysis_and_sees_the_result(
     assert f"pandas {run.versions['pandas']}" in page
     assert 'class="nhsuk-table__header nhsuk-table__header--numeric dll-numeric"' in html
     assert "nhsuk-table__caption" in html
-    # The decision form is offered now, with every outcome.
-    assert f'action="/evaluation/trials/{trial.id}/decision"' in html
-    for outcome in DecisionOutcome:
-        assert f'value="{outcome.value}"' in html
-        assert outcome.label in page
+    for section in ("Flow of participants (CONSORT)", "Baseline characteristics", "Subgroups"):
+        assert section in page
+    assert f'href="/evaluation/runs/{run.id}/report.pdf"' in html
     assert "Resident Number" not in page
+    # The trial page now leads to the decision.
+    trial_page = client.get(f"/evaluation/trials/{trial.id}").get_data(as_text=True)
+    assert f'href="/evaluation/trials/{trial.id}/decision"' in trial_page
 
 
 def test_warnings_from_the_analysis_are_shown(client, world, login_as, session, build_trial):
@@ -142,7 +145,10 @@ def test_warnings_from_the_analysis_are_shown(client, world, login_as, session, 
     login_as(world.evaluator)
     page = text_of(client.get(f"/evaluation/trials/{trial.id}"))
     assert "Warnings from the analysis" in page
-    assert "2 participant(s) with missing values excluded (complete case)." in page
+    assert (
+        "2 row(s) with a missing value left out (complete case), "
+        "2 of them with no outcome (a missed visit)."
+    ) in page
 
 
 def test_trial_page_uses_a_bounded_number_of_queries(
@@ -158,65 +164,3 @@ def test_trial_page_uses_a_bounded_number_of_queries(
             assert client.get(f"/evaluation/trials/{trial_id}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 14
-
-
-# The decision ------------------------------------------------------------------------
-
-
-def test_evaluator_records_the_decision(client, world, login_as, session, build_trial):
-    trial = build_trial(n=8, status=TrialStatus.EVALUATED)
-    login_as(world.evaluator)
-    response = client.post(
-        f"/evaluation/trials/{trial.id}/decision",
-        data={"outcome": "adopt_with_conditions", "reasons": "Effective; review in a year."},
-    )
-    assert response.status_code == 302
-    session.expire_all()
-    decision = session.scalars(select(AdoptionDecision)).one()
-    assert decision.outcome is DecisionOutcome.ADOPT_WITH_CONDITIONS
-    assert decision.reasons == "Effective; review in a year."
-    assert session.get(Trial, trial.id).status is TrialStatus.DECIDED
-    page = text_of(client.get(response.headers["Location"]))
-    assert "Adoption decision recorded." in page
-    assert "Adopt with conditions" in page
-    assert "Effective; review in a year." in page
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        ({"outcome": "adopt", "reasons": ""}, "Give the reasons for the decision"),
-        ({"outcome": "adopt", "reasons": "   "}, "Give the reasons for the decision"),
-        ({"outcome": "rubber_stamp", "reasons": "Because."}, "Select a decision from the list"),
-        ({"reasons": "Because."}, "Select the adoption decision"),
-    ],
-)
-def test_bad_decision_input_is_refused_and_nothing_is_written(
-    client, world, login_as, session, build_trial, data, message
-):
-    trial = build_trial(n=8, status=TrialStatus.EVALUATED)
-    decisions, events = count(session, AdoptionDecision), count(session, AuditEvent)
-    login_as(world.evaluator)
-    events_after_login = count(session, AuditEvent)
-    response = client.post(f"/evaluation/trials/{trial.id}/decision", data=data)
-    assert response.status_code == 422
-    page = text_of(response)
-    assert "There is a problem" in page
-    assert message in page
-    assert "<title>Error: Evaluate:" in response.get_data(as_text=True)
-    session.expire_all()
-    assert count(session, AdoptionDecision) == decisions == 0
-    assert count(session, AuditEvent) == events_after_login >= events
-    assert session.get(Trial, trial.id).status is TrialStatus.EVALUATED
-
-
-def test_decision_on_a_locked_trial_shows_the_conflict_page(
-    client, world, login_as, session, build_trial
-):
-    trial = build_trial(n=8, status=TrialStatus.LOCKED)
-    login_as(world.evaluator)
-    response = client.post(
-        f"/evaluation/trials/{trial.id}/decision", data={"outcome": "adopt", "reasons": "Good."}
-    )
-    assert response.status_code == 409
-    assert count(session, AdoptionDecision) == 0

@@ -30,7 +30,7 @@ def test_company_reads_the_aggregate_result_and_decision(
     page = text_of(response)
     assert html.count("<h1") == 1
     assert f"<title>Results: {trial.title} – Dorset Living Lab</title>" in html
-    effect = run.result["effects"]["Product"]
+    effect = run.result["primary"]["effects"]["Product"]
     assert f"{effect['estimate']:.2f}" in page
     assert f"{effect['ci_low']:.2f} to {effect['ci_high']:.2f}" in page
     assert format_p_value(effect["p"]) in page
@@ -60,7 +60,13 @@ def test_text_entered_by_users_is_escaped(client, world, login_as, session, buil
     login_as(world.evaluator)
     client.post(
         f"/evaluation/trials/{trial.id}/decision",
-        data={"outcome": "adopt", "reasons": "<script>alert('reasons')</script>"},
+        data={
+            "outcome": "adopt",
+            "reasons": "<script>alert('reasons')</script>",
+            "nice_tier": "tier_c",
+            "certainty": "moderate",
+            "public_summary": "Summary.",
+        },
     )
     pages = [client.get("/evaluation/"), client.get(f"/evaluation/trials/{trial.id}")]
     client.post("/logout")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from evaluation.runs.models import AnalysisRun
+from evaluation.runs.models import AnalysisRun, RunStatus
 from evaluation.runs.services import (
-    PRIMARY_ANCOVA,
+    PLAN_RUN,
     latest_run,
     lock_trial_data,
     run_primary_analysis,
@@ -109,29 +109,44 @@ def test_run_records_result_fingerprint_and_versions_and_evaluates(session, worl
     session.commit()
     session.expire_all()
     stored = session.get(AnalysisRun, run.id)
-    assert stored.analysis == PRIMARY_ANCOVA
+    assert stored.analysis == PLAN_RUN
+    assert stored.status is RunStatus.DONE
+    assert stored.plan_id is not None
     assert stored.run_by_id == world.evaluator.id
     assert len(stored.data_fingerprint) == 64
     assert int(stored.data_fingerprint, 16) >= 0
     assert stored.versions == software_versions()
     assert set(stored.versions) == {"python", "pandas", "numpy", "scipy", "statsmodels"}
     result = stored.result
-    assert "C(site)" in result["formula"] and "baseline" in result["formula"]
-    assert result["control"] == "Usual care"
-    effect = result["effects"]["Product"]
+    assert result["plan"]["version"] == 1
+    primary = result["outcomes"][0]
+    assert primary["role"] == "primary" and primary["model"] == "ancova"
+    assert primary["spec"]["covariates"] == ["baseline", "site"]
+    block = result["primary"]
+    assert block["control"] == "Usual care"
+    effect = block["effects"]["Product"]
     assert effect["ci_low"] < effect["estimate"] < effect["ci_high"]
     assert -3.5 < effect["estimate"] < -0.5
-    assert sum(result["n_by_arm"].values()) == 16
-    assert result["n_randomised_by_arm"] == result["n_by_arm"]
-    assert result["measure"] == {
+    assert sum(block["n_by_arm"].values()) == 16
+    assert block["n_randomised_by_arm"] == block["n_by_arm"]
+    assert block["measure"] == {
         "name": "Timed Up and Go",
         "unit": "seconds",
         "minimal_important_difference": 1.5,
         "lower_is_better": True,
     }
+    assert result["consort"]["randomised"] == 16
     assert trial.status is TrialStatus.EVALUATED
     actions = audit_actions(session, trial)
-    assert actions[-2:] == ["analysis.run", "trial.evaluated"]
+    assert actions[-3:] == ["analysis.requested", "analysis.run", "trial.evaluated"]
+
+
+def test_a_run_needs_a_locked_plan(session, world, build_trial):
+    trial = build_trial(n=8)
+    lock_trial_data(session, trial, actor=world.evaluator)
+    with pytest.raises(IllegalTransition, match="lock the statistical analysis plan"):
+        run_primary_analysis(session, trial, actor=world.evaluator)
+    assert run_count(session) == 0
 
 
 def test_same_data_gives_the_same_numbers(session, world, build_trial):
@@ -151,16 +166,22 @@ def test_same_data_gives_the_same_numbers(session, world, build_trial):
 def test_missing_follow_up_is_a_complete_case_analysis(session, world, build_trial):
     trial = build_trial(n=14, missing_follow_up=2, status=TrialStatus.LOCKED)
     run = run_primary_analysis(session, trial, actor=world.evaluator)
-    assert sum(run.result["n_by_arm"].values()) == 12
-    assert sum(run.result["n_randomised_by_arm"].values()) == 14
+    block = run.result["primary"]
+    assert sum(block["n_by_arm"].values()) == 12
+    assert sum(block["n_randomised_by_arm"].values()) == 14
     assert (
-        "2 participant(s) with missing values excluded (complete case)." in run.result["warnings"]
-    )
+        "2 row(s) with a missing value left out (complete case), "
+        "2 of them with no outcome (a missed visit)."
+    ) in block["warnings"]
+    # The usual plan imputes the missed visits as a sensitivity analysis.
+    assert run.result["sensitivity"]["mice"]["n_observations"] == 14
 
 
-def test_too_little_data_is_refused_with_the_reason(session, world, build_trial):
+def test_an_outcome_that_cannot_be_fitted_is_reported_not_run(session, world, build_trial):
     trial = build_trial(n=4, status=TrialStatus.LOCKED)
-    with pytest.raises(IllegalTransition, match="could not be run: Too few participants"):
-        run_primary_analysis(session, trial, actor=world.evaluator)
-    assert trial.status is TrialStatus.LOCKED
-    assert run_count(session) == 0
+    run = run_primary_analysis(session, trial, actor=world.evaluator)
+    assert run.status is RunStatus.DONE
+    primary = run.result["outcomes"][0]
+    assert primary["result"] is None
+    assert "Too few rows with complete data (4)" in primary["error"]
+    assert primary["error"] in run.result["primary"]["warnings"]
