@@ -154,6 +154,14 @@ def _sensitivity(frame: pd.DataFrame, spec: ModelSpec, plan: AnalysisPlan) -> di
     return {"mice": result.to_dict(), "mice_effects": arm_effects(result, "gaussian")}
 
 
+def _in_words(outcome: dict[str, Any]) -> str:
+    """The analysis and what it adjusted for, e.g. ``ANCOVA: ...; adjusted for baseline, site``."""
+    covariates = [c for c in outcome["spec"]["covariates"] if c != "visit"]
+    names = {"baseline": "baseline value", "age_band": "age band"}
+    adjusted = ", ".join(names.get(c, c) for c in covariates)
+    return f"{outcome['label']}; adjusted for {adjusted}" if adjusted else outcome["label"]
+
+
 def _primary_block(
     primary: dict[str, Any], measure: Measure, control: str | None, frame: pd.DataFrame
 ) -> dict[str, Any]:
@@ -168,7 +176,7 @@ def _primary_block(
             "lower_is_better": measure.lower_is_better,
         },
         "control": control or "before",
-        "model_in_words": primary["label"],
+        "model_in_words": _in_words(primary),
         "se_type": result.get("se_type") or primary["spec"]["se"],
         "effects": {e["arm"]: e for e in primary["effects"]},
         "null_value": 1.0 if ratio else 0.0,
