@@ -28,17 +28,10 @@ LONG_COLUMNS = [
 ]
 
 
-def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
-    """Every randomised participant x visit x measure of ``trial``, missing values kept.
-
-    Only the trial participant code identifies a row: no name, email, date of birth or
-    postcode ever enters the frame; age is a band and deprivation a quintile, for
-    adjustment and subgroups. One SQL query, whatever the trial size.
-
-    A participant whose latest consent record is a withdrawal that stopped the use of
-    their data is left out entirely; one who only stopped taking part keeps their data.
-    """
-    latest_scope = (
+def latest_withdrawal_scope():
+    """The withdrawal scope of the enrolment's newest consent record (None for a consent),
+    as a subquery correlated to :class:`Enrolment`."""
+    return (
         select(Consent.withdrawal_scope)
         .where(
             Consent.participant_id == Enrolment.participant_id,
@@ -49,6 +42,24 @@ def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
         .correlate(Enrolment)
         .scalar_subquery()
     )
+
+
+def data_still_used():
+    """The enrolment's data may be analysed: no withdrawal that stopped the use of data."""
+    scope = latest_withdrawal_scope()
+    return or_(scope.is_(None), scope != WithdrawalScope.STOP_DATA_USE)
+
+
+def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
+    """Every randomised participant x visit x measure of ``trial``, missing values kept.
+
+    Only the trial participant code identifies a row: no name, email, date of birth or
+    postcode ever enters the frame; age is a band and deprivation a quintile, for
+    adjustment and subgroups. One SQL query, whatever the trial size.
+
+    A participant whose latest consent record is a withdrawal that stopped the use of
+    their data is left out entirely; one who only stopped taking part keeps their data.
+    """
     grid = (
         select(
             Enrolment.participant_code.label("participant"),
@@ -77,7 +88,7 @@ def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
         .where(
             Enrolment.trial_id == trial.id,
             Enrolment.arm_id.is_not(None),
-            or_(latest_scope.is_(None), latest_scope != WithdrawalScope.STOP_DATA_USE),
+            data_still_used(),
         )
         .order_by(Enrolment.participant_code, TrialVisit.day_offset, Measure.name)
     )

@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from evaluation.dataset import build_long_dataset, data_still_used
 from livinglab.participants.ethnicity import ETHNIC_SECTIONS
 from livinglab.participants.models import Participant, Sex
 from livinglab.sites.models import Site
-from trials.consent.models import Consent, WithdrawalScope
 from trials.enrolment.models import Enrolment
 from trials.monitoring.reference import DIMENSIONS
 from trials.proposals.models import Arm, Measure, Trial, TrialVisit
@@ -111,21 +111,6 @@ def _summary(values: pd.Series) -> MeasureSummary:
     return MeasureSummary(n=n, mean=mean, sd=sd)
 
 
-def _data_still_used():
-    latest_scope = (
-        select(Consent.withdrawal_scope)
-        .where(
-            Consent.participant_id == Enrolment.participant_id,
-            Consent.trial_id == Enrolment.trial_id,
-        )
-        .order_by(Consent.signed_at.desc(), Consent.id.desc())
-        .limit(1)
-        .correlate(Enrolment)
-        .scalar_subquery()
-    )
-    return or_(latest_scope.is_(None), latest_scope != WithdrawalScope.STOP_DATA_USE)
-
-
 def query_characteristics(session: Session, trial_id: int) -> list[tuple[Any, ...]]:
     """(arm id, age band, sex, quintile, ethnic group, site name, count): one GROUP BY query."""
     columns = (
@@ -143,7 +128,7 @@ def query_characteristics(session: Session, trial_id: int) -> list[tuple[Any, ..
         .where(
             Enrolment.trial_id == trial_id,
             Enrolment.arm_id.is_not(None),
-            _data_still_used(),
+            data_still_used(),
         )
         .group_by(*columns)
     )
@@ -238,8 +223,6 @@ def baseline_table(
         long: the locked long dataset already built for the analysis (saves a query and
             guarantees the table describes the same data); built here when ``None``.
     """
-    from evaluation.dataset import build_long_dataset
-
     arm_rows = session.execute(
         select(Arm.id, Arm.name).where(Arm.trial_id == trial.id).order_by(Arm.position, Arm.id)
     ).all()

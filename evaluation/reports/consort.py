@@ -33,7 +33,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trials.consent.models import Consent, WithdrawalScope
+from evaluation.dataset import latest_withdrawal_scope
+from trials.consent.models import WithdrawalScope
 from trials.enrolment.models import Enrolment, EnrolmentStatus
 from trials.invitations.models import Invitation, InvitationStatus
 from trials.proposals.models import Arm, Trial
@@ -140,28 +141,13 @@ class EnrolmentCount:
     count: int
 
 
-def _latest_scope():
-    """The withdrawal scope of the enrolment's newest consent record (``None`` if consent)."""
-    return (
-        select(Consent.withdrawal_scope)
-        .where(
-            Consent.participant_id == Enrolment.participant_id,
-            Consent.trial_id == Enrolment.trial_id,
-        )
-        .order_by(Consent.signed_at.desc(), Consent.id.desc())
-        .limit(1)
-        .correlate(Enrolment)
-        .scalar_subquery()
-    )
-
-
 def query_enrolment_counts(session: Session, trial_id: int) -> list[EnrolmentCount]:
     """The trial's enrolments counted by status, arm and latest withdrawal choice: one query."""
     inner = (
         select(
             Enrolment.status.label("status"),
             Enrolment.arm_id.label("arm_id"),
-            _latest_scope().label("scope"),
+            latest_withdrawal_scope().label("scope"),
         )
         .where(Enrolment.trial_id == trial_id)
         .subquery()

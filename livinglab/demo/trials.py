@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 from sqlalchemy import select
@@ -15,10 +16,18 @@ from trials.consent.models import ConsentForm
 from trials.consent.services import correct_answers, current_consent_form, sign_consent
 from trials.enrolment.models import Enrolment
 from trials.enrolment.services import randomise
+from trials.observations.models import Observation
 from trials.observations.services import record_observation
 from trials.proposals.criteria import EligibilityDraft
 from trials.proposals.models import Measure, MeasureType, RandomisationMethod, Trial
-from trials.proposals.services import PrimaryOutcome, ProposalDraft, draft_proposal, submit_proposal
+from trials.proposals.sections import save_measures
+from trials.proposals.services import (
+    MeasureDraft,
+    PrimaryOutcome,
+    ProposalDraft,
+    draft_proposal,
+    submit_proposal,
+)
 from trials.review.checklist import CHECKLIST, Rating, rate_checklist
 from trials.review.comments import add_comment
 from trials.review.ethics import record_ethics
@@ -27,6 +36,10 @@ from trials.review.services import approve_trial, close_recruitment, open_recrui
 
 SEED = 20261125
 SYNTHETIC_PARTICIPANTS = 200
+#: Chance of at least one fall by the follow-up visit, by arm (``True``: the control arm).
+FALL_RISK = {True: 0.30, False: 0.18}
+#: Mean number of falls by the follow-up visit, by arm (``True``: the control arm).
+MEAN_FALLS = {True: 1.0, False: 0.6}
 
 
 def rate_checklist_satisfied(
@@ -80,32 +93,46 @@ def review_and_open(
     open_recruitment(session, trial, actor=reviewer)
 
 
-def falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> Trial:
-    company, reviewer = users["company@demo.test"], users["researcher@demo.test"]
-    trial = draft_proposal(
-        session,
-        actor=company,
-        draft=ProposalDraft(
-            product_id=product_id,
-            title="StrideSense: home strength and balance for people aged 65 and over",
-            summary="We want to find out whether a 12-week home exercise programme guided by a "
-            "small wearable sensor improves walking and balance in older people.",
-            control_arm="Usual care",
-            intervention_arm="StrideSense",
-            outcome=PrimaryOutcome("Timed Up and Go", "seconds", 3, 120, 1.5, lower_is_better=True),
-            site_targets={wfh_id: 100, dor_id: 100},
-            aims="To find out whether 12 weeks of sensor-guided home exercise shortens the "
-            "Timed Up and Go by at least 1.5 seconds compared with usual care.",
-            target_population="Adults living at home in Dorset who want to keep steady on "
-            "their feet.",
-            funding="Wessex Wearables funds the trial, with an Innovate UK Smart grant.",
-            recruitment_start=dt.date(2025, 9, 1),
-            recruitment_end=dt.date(2026, 8, 31),
-            ics_outcomes=("living_independently", "healthy_life_years"),
-            eligibility=EligibilityDraft(min_age=18, max_age=95, excluded_conditions=("dementia",)),
-            follow_up_window_days=7,
+def falls_measures(primary: MeasureDraft, follow_up_id: int) -> tuple[MeasureDraft, ...]:
+    """The primary outcome, then two secondary falls outcomes taken at the follow-up visit
+    only (visit ``follow_up_id``): whether the participant fell, and how many times."""
+    at_follow_up = {"lower_is_better": True, "visit_ids": (follow_up_id,)}
+    return (
+        primary,
+        MeasureDraft(
+            "Fell since the last visit", "0 = no, 1 = yes", MeasureType.BINARY, 0, 1, **at_follow_up
         ),
+        MeasureDraft("Number of falls", "falls", MeasureType.COUNT, 0, 20, **at_follow_up),
     )
+
+
+def falls_trial(session, users, product_id: int, wfh_id: int, dor_id: int) -> Trial:
+    """Trial 1, drafted with its primary outcome; the company then adds the falls outcomes
+    on the measures step, as a proposer would."""
+    company, reviewer = users["company@demo.test"], users["researcher@demo.test"]
+    draft = ProposalDraft(
+        product_id=product_id,
+        title="StrideSense: home strength and balance for people aged 65 and over",
+        summary="We want to find out whether a 12-week home exercise programme guided by a "
+        "small wearable sensor improves walking and balance in older people.",
+        control_arm="Usual care",
+        intervention_arm="StrideSense",
+        outcome=PrimaryOutcome("Timed Up and Go", "seconds", 3, 120, 1.5, lower_is_better=True),
+        site_targets={wfh_id: 100, dor_id: 100},
+        aims="To find out whether 12 weeks of sensor-guided home exercise shortens the "
+        "Timed Up and Go by at least 1.5 seconds compared with usual care.",
+        target_population="Adults living at home in Dorset who want to keep steady on their feet.",
+        funding="Wessex Wearables funds the trial, with an Innovate UK Smart grant.",
+        recruitment_start=dt.date(2025, 9, 1),
+        recruitment_end=dt.date(2026, 8, 31),
+        ics_outcomes=("living_independently", "healthy_life_years"),
+        eligibility=EligibilityDraft(min_age=18, max_age=95, excluded_conditions=("dementia",)),
+        follow_up_window_days=7,
+    )
+    trial = draft_proposal(session, actor=company, draft=draft)
+    (primary,) = draft.measure_drafts()
+    (follow_up,) = (visit for visit in trial.visits if not visit.is_baseline)
+    save_measures(session, trial, actor=company, draft=falls_measures(primary, follow_up.id))
     review_and_open(
         session,
         trial,
@@ -123,7 +150,61 @@ def run_falls_trial(session, rng, users, trial: Trial, wfh_id: int, dor_id: int)
     """200 volunteers at the two sites, followed up; recruitment then closes."""
     staff = [(wfh_id, users["researcher@demo.test"]), (dor_id, users["researcher.dor@demo.test"])]
     follow_cohort(session, rng, trial, staff, range(1, SYNTHETIC_PARTICIPANTS + 1), effect=-1.8)
+    record_falls(session, trial, dict(staff))
     close_recruitment(session, trial, actor=users["researcher@demo.test"])
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw with ``mean`` (Knuth's method: fine for the small means used here)."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def draw_falls(rng: random.Random, *, control: bool) -> int:
+    """Falls by the follow-up visit: none, or with the arm's :data:`FALL_RISK` one plus a
+    Poisson number chosen so the arm's mean is :data:`MEAN_FALLS` (capped at 20, the
+    measure's highest valid value). "Fell" is then simply falls > 0."""
+    risk = FALL_RISK[control]
+    if rng.random() >= risk:
+        return 0
+    return min(20, 1 + poisson(rng, MEAN_FALLS[control] / risk - 1))
+
+
+def record_falls(session: Session, trial: Trial, staff_at: dict[int, User]) -> None:
+    """Record both falls outcomes at the follow-up visit of everyone with a follow-up Timed
+    Up and Go, each by the researcher at their site.
+
+    The values come from a generator of their own, so adding them changed no other demo
+    number (the primary values and every later cohort draw from the demo's main one).
+    """
+    rng = random.Random(f"{SEED}:falls")
+    follow_up = next(visit for visit in trial.visits if visit.code == "follow_up")
+    by_name = {measure.name: measure for measure in trial.measures}
+    fell, number = by_name["Fell since the last visit"], by_name["Number of falls"]
+    followed = session.scalars(
+        select(Enrolment)
+        .join(Observation, Observation.enrolment_id == Enrolment.id)
+        .where(
+            Observation.visit_id == follow_up.id,
+            Observation.measure_id == trial.primary_measure.id,
+        )
+        .order_by(Enrolment.id)
+    ).all()
+    for enrolment in followed:
+        falls = draw_falls(rng, control=enrolment.arm.is_control)
+        for measure, value in ((fell, float(falls > 0)), (number, float(falls))):
+            record_observation(
+                session,
+                enrolment,
+                trial=trial,
+                visit=follow_up,
+                measure=measure,
+                value=value,
+                actor=staff_at[enrolment.site_id],
+            )
 
 
 def consent_online(
