@@ -11,7 +11,7 @@ from livinglab.extensions import db
 from livinglab.participants.models import Participant
 from trials.enrolment.models import Enrolment
 from trials.observations.models import Observation
-from trials.proposals.models import Trial
+from trials.proposals.models import Measure, MeasureType, Trial, TrialVisit
 from trials.states import TrialStatus
 
 
@@ -30,6 +30,39 @@ def _counts(session) -> dict[str, int]:
     }
 
 
+def _values(session, measure: str) -> dict[tuple[int, str], float]:
+    """``(enrolment id, visit code) -> value`` of the StrideSense trial's ``measure``."""
+    rows = session.execute(
+        select(Observation.enrolment_id, TrialVisit.code, Observation.value)
+        .join(TrialVisit, TrialVisit.id == Observation.visit_id)
+        .join(Measure, Measure.id == Observation.measure_id)
+        .where(Measure.trial_id == 1, Measure.name == measure)
+    )
+    return {(enrolment, visit): value for enrolment, visit, value in rows}
+
+
+def _follow_up_timed_up_and_go(session) -> set[int]:
+    return {e for e, visit in _values(session, "Timed Up and Go") if visit == "follow_up"}
+
+
+def _falls_at_follow_up(session) -> set[int]:
+    """Who has both falls outcomes, checking they agree (fell exactly when falls > 0) and
+    are secondary outcomes of the right types, taken at the follow-up visit only."""
+    types = dict(session.execute(select(Measure.name, Measure.type).where(Measure.trial_id == 1)))
+    assert types == {
+        "Timed Up and Go": MeasureType.CONTINUOUS,
+        "Fell since the last visit": MeasureType.BINARY,
+        "Number of falls": MeasureType.COUNT,
+    }
+    fell, falls = _values(session, "Fell since the last visit"), _values(session, "Number of falls")
+    assert fell.keys() == falls.keys()
+    assert {visit for _e, visit in fell} == {"follow_up"}
+    assert all(fell[key] == float(falls[key] > 0) for key in fell)
+    # The product arm falls less often, as the secondary analyses should show.
+    assert 0 < sum(fell.values()) < len(fell) / 2
+    return {e for e, _visit in fell}
+
+
 def test_demo_is_rich_loading_it_twice_changes_nothing_and_every_account_signs_in(
     demo_app, session
 ):
@@ -45,7 +78,10 @@ def test_demo_is_rich_loading_it_twice_changes_nothing_and_every_account_signs_i
     # 200 in the two-site trial, 60 in the decided pilot, Pat in JointWise, 16 in the
     # minimisation trial and 2 invited volunteers interested in CalmPath.
     assert before["Enrolment"] == 279
-    assert before["Observation"] > 350
+    # 509 values of the primary outcomes, and both falls outcomes for the 191 people of the
+    # two-site trial with a follow-up Timed Up and Go.
+    assert before["Observation"] == 509 + 2 * 191
+    assert _falls_at_follow_up(session) == _follow_up_timed_up_and_go(session)
     ages = [p.age_on(p.created_at.date()) for p in session.scalars(select(Participant))]
     assert min(ages) >= 18 and max(ages) <= 95
     assert sum(age >= 65 for age in ages) > len(ages) / 2
