@@ -117,7 +117,9 @@ def run(trial_id: int):
 def _run_or_404(run_id: int) -> tuple[Trial, AnalysisRun]:
     """The run, if the evaluator may evaluate its trial (else 404/403 as for the trial)."""
     analysis_run = db.get_or_404(AnalysisRun, run_id)
-    trial = get_trial_or_404(analysis_run.trial_id, for_user=current_user, action=can_evaluate)
+    trial = get_trial_or_404(
+        analysis_run.trial_id, for_user=current_user, action=can_evaluate, particulars=False
+    )
     return trial, analysis_run
 
 

@@ -150,3 +150,20 @@ def test_with_redis_the_run_is_queued_and_the_page_shows_its_progress(
     session.commit()
     page = text_of(client.get(response.headers["Location"]))
     assert "Primary outcome: Timed Up and Go" in page
+
+
+def test_the_report_uses_a_bounded_number_of_queries(
+    client, world, login_as, session, build_trial, count_queries
+):
+    runs = []
+    for n in (6, 18):
+        trial = build_trial(n=n, status=TrialStatus.EVALUATED)
+        runs.append(latest_run(session, trial.id).id)
+    login_as(world.evaluator)
+    counts = []
+    for run_id in runs:
+        session.expunge_all()
+        with count_queries() as statements:
+            assert client.get(f"/evaluation/runs/{run_id}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 10
