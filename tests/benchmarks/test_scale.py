@@ -295,11 +295,12 @@ def _randomise_concurrently(
     for process in processes:
         process.start()
     ready.wait()
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _machine_cpu_seconds()
     go.set()
     for process in processes:
         process.join()
     elapsed = time.perf_counter() - started
+    cpu = _machine_cpu_seconds() - cpu_before
     errors = []
     while not failures.empty():
         errors.append(failures.get())
@@ -310,8 +311,24 @@ def _randomise_concurrently(
         f"Randomise {len(waiting)}, {clients} client{'' if clients == 1 else 's'} ({method.value})"
     )
     figure.times_ms = [1000 * elapsed]
-    figure.note = f"{rate:,.0f}/s; no duplicate or skipped slot"
+    figure.note = (
+        f"{rate:,.0f}/s; no duplicate or skipped slot; "
+        f"{1000 * cpu / len(waiting):.1f} ms of CPU each "
+        f"({100 * cpu / (elapsed * (os.cpu_count() or 1)):.0f}% of {os.cpu_count()} cores)"
+    )
     return figure
+
+
+def _machine_cpu_seconds() -> float:
+    """CPU time every process on the machine has used (clients, PostgreSQL, the rest):
+    /proc/stat's busy jiffies, so a missed throughput target shows whether the cores ran out."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _check_allocations(trial_id: int, expected: int, method: RandomisationMethod) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from livinglab.accounts.models import User
@@ -214,6 +215,32 @@ def major_change_since(session: Session, trial_id: int, version: int) -> bool:
     return newer_major is not None
 
 
+@functools.cache
+def _latest_consent_statement() -> Select:
+    """The participant's latest consent record's kind, and whether a major change of the
+    form came after the version they signed: built once, run with bound ids (the guard
+    runs on every enrolment, allocation and observation)."""
+    signed = aliased(ConsentForm)
+    trial_id = bindparam("trial_id")
+    newer_major = (
+        exists()
+        .where(
+            ConsentForm.trial_id == trial_id,
+            ConsentForm.version > signed.version,
+            ConsentForm.status != ConsentFormStatus.DRAFT,
+            ConsentForm.change_kind == ConsentChange.MAJOR,
+        )
+        .correlate(signed)
+    )
+    return (
+        select(Consent.kind, newer_major)
+        .join(signed, signed.id == Consent.consent_form_id)
+        .where(Consent.participant_id == bindparam("participant_id"), Consent.trial_id == trial_id)
+        .order_by(Consent.signed_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
+
+
 def require_current_consent(session: Session, participant_id: int, trial_id: int) -> None:
     """The guard every enrolment, allocation and observation service calls: one light
     query (the latest record's kind, and whether a major change came after it).
@@ -225,23 +252,8 @@ def require_current_consent(session: Session, participant_id: int, trial_id: int
         NotPermitted: no consent, a withdrawal, or consent on a version older than a major
             change.
     """
-    signed = aliased(ConsentForm)
-    newer_major = (
-        exists()
-        .where(
-            ConsentForm.trial_id == trial_id,
-            ConsentForm.version > signed.version,
-            ConsentForm.status != ConsentFormStatus.DRAFT,
-            ConsentForm.change_kind == ConsentChange.MAJOR,
-        )
-        .correlate(signed)
-    )
     row = session.execute(
-        select(Consent.kind, newer_major)
-        .join(signed, signed.id == Consent.consent_form_id)
-        .where(Consent.participant_id == participant_id, Consent.trial_id == trial_id)
-        .order_by(Consent.signed_at.desc(), Consent.id.desc())
-        .limit(1)
+        _latest_consent_statement(), {"participant_id": participant_id, "trial_id": trial_id}
     ).first()
     kind, changed = row if row is not None else (None, False)
     if kind is not ConsentKind.CONSENT:
