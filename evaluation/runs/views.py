@@ -4,6 +4,7 @@ company's results page."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -32,6 +33,8 @@ from trials.proposals.models import Trial
 from trials.queries import get_trial_or_404
 
 bp = Blueprint("runs", __name__, url_prefix="/evaluation")
+
+PRINT_CSS = "css/report-print.css"
 
 
 bp.add_app_template_filter(queries.format_estimate, "estimate")
@@ -133,22 +136,26 @@ def report(run_id: int):
     )
 
 
-@bp.get("/runs/<int:run_id>/report.pdf")
+@bp.get("/runs/<int:run_id>/report.<any(pdf, html):kind>")
 @role_required(Role.EVALUATOR)
-def report_pdf(run_id: int):
-    """The same report as a PDF (A4, page numbers), for the adoption panel's papers."""
+def report_file(run_id: int, kind: str):
+    """The report as one self-contained file: a PDF (A4, page numbers) for the adoption
+    panel's papers, or HTML with its charts inline."""
     trial, analysis_run = _run_or_404(run_id)
     if analysis_run.status is not RunStatus.DONE:
         abort(404)
+    # The HTML file carries the print stylesheet inline; WeasyPrint adds it to the PDF.
+    css = None if kind == "pdf" else (Path(current_app.static_folder) / PRINT_CSS).read_text()
     html = render_template(
-        "evaluation/runs/report_print.html", **reports.report_context(trial, analysis_run)
+        "evaluation/runs/report_print.html",
+        inline_css=css,
+        **reports.report_context(trial, analysis_run),
     )
+    filename = f"trial-{trial.id}-run-{run_id}.{kind}"
     return Response(
-        html_to_pdf(html),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="trial-{trial.id}-run-{run_id}.pdf"'
-        },
+        html_to_pdf(html) if kind == "pdf" else html,
+        mimetype="application/pdf" if kind == "pdf" else "text/html",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

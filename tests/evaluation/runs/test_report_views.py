@@ -58,6 +58,10 @@ def test_report_downloads_as_a_pdf(client, world, login_as, evaluated):
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert f"trial-{trial.id}-run-{run.id}.pdf" in response.headers["Content-Disposition"]
+    html = client.get(f"/evaluation/runs/{run.id}/report.html")
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert "Primary outcome: Timed Up and Go" in text_of(html)
+    assert f"trial-{trial.id}-run-{run.id}.html" in html.headers["Content-Disposition"]
 
 
 def test_tables_download_as_csv(client, world, login_as, evaluated):
@@ -101,7 +105,15 @@ def test_an_exported_outcome_reruns_with_the_cli_to_the_same_numbers(
 
 @pytest.mark.parametrize("who", ["company", "researcher_wfh", "participant"])
 @pytest.mark.parametrize(
-    "path", ["", "/report.pdf", "/tables/outcomes.csv", "/outcomes/0/dataset", "/outcomes/0/spec"]
+    "path",
+    [
+        "",
+        "/report.pdf",
+        "/report.html",
+        "/tables/outcomes.csv",
+        "/outcomes/0/dataset",
+        "/outcomes/0/spec",
+    ],
 )
 def test_reports_are_forbidden_to_other_roles(client, world, login_as, evaluated, who, path):
     _, run = evaluated
