@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from evaluation.decisions.models import DecisionOutcome
 from evaluation.decisions.services import record_decision
-from evaluation.plans.services import lock_usual_plan
+from evaluation.plans.models import MissingData
+from evaluation.plans.services import default_plan_input, lock_plan, save_plan
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from tests import factories
 from tests.factories import reload_trial
@@ -50,6 +52,16 @@ def record_primary(
     )
 
 
+def lock_plan_for_tests(session: Session, trial: Trial, evaluator, *, full: bool) -> None:
+    """The usual plan, locked. Unless ``full``, without the MICE sensitivity analysis and
+    subgroups, which take seconds per run and only their own tests need."""
+    plan = default_plan_input(trial)
+    if not full:
+        plan = dataclasses.replace(plan, missing_data=MissingData.COMPLETE_CASE, subgroups=())
+    save_plan(session, trial, actor=evaluator, data=plan)
+    lock_plan(session, trial, actor=evaluator)
+
+
 @pytest.fixture
 def build_trial(session: Session, world: factories.World) -> Callable[..., Trial]:
     """``build_trial(n=16, status=FOLLOW_UP, effect=-2.0, missing_follow_up=0)``.
@@ -68,6 +80,7 @@ def build_trial(session: Session, world: factories.World) -> Callable[..., Trial
         effect: float = -2.0,
         missing_follow_up: int = 0,
         seed: int = 7,
+        full_plan: bool = False,
     ) -> Trial:
         rng = random.Random(seed)
         trial = factories.make_trial(session, world, status=TrialStatus.RECRUITING)
@@ -84,7 +97,9 @@ def build_trial(session: Session, world: factories.World) -> Callable[..., Trial
         close_recruitment(session, trial, actor=world.researcher_wfh)
         steps = {
             TrialStatus.LOCKED: lambda: (
-                lock_usual_plan(session, reload_trial(session, trial.id), actor=world.evaluator),
+                lock_plan_for_tests(
+                    session, reload_trial(session, trial.id), world.evaluator, full=full_plan
+                ),
                 lock_trial_data(session, trial, actor=world.evaluator),
             ),
             TrialStatus.EVALUATED: lambda: run_primary_analysis(

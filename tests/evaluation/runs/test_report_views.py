@@ -25,8 +25,9 @@ def evaluated(session, build_trial):
     return trial, latest_run(session, trial.id)
 
 
-def test_report_shows_every_section(client, world, login_as, evaluated):
-    _, run = evaluated
+def test_report_shows_every_section(client, world, login_as, session, build_trial):
+    trial = build_trial(n=24, missing_follow_up=2, status=TrialStatus.EVALUATED, full_plan=True)
+    run = latest_run(session, trial.id)
     login_as(world.evaluator)
     response = client.get(f"/evaluation/runs/{run.id}")
     assert response.status_code == 200
@@ -46,6 +47,8 @@ def test_report_shows_every_section(client, world, login_as, evaluated):
     assert f"{effect['ci_low']:.2f} to {effect['ci_high']:.2f}" in page
     assert run.data_fingerprint in page
     assert "Resident Number" not in page
+    assert "Multiple imputation (MICE, 20 imputations" in page
+    assert "Primary outcome effect within subgroups" in page
     html = response.get_data(as_text=True)
     assert 'src="data:image/svg+xml;base64,' in html and 'alt="' in html
 
@@ -103,16 +106,15 @@ def test_an_exported_outcome_reruns_with_the_cli_to_the_same_numbers(
         assert rerun[term]["se"] == pytest.approx(coefficient["se"], rel=1e-9)
 
 
-@pytest.mark.parametrize("who", ["company", "researcher_wfh", "participant"])
 @pytest.mark.parametrize(
-    "path",
+    ("who", "path"),
     [
-        "",
-        "/report.pdf",
-        "/report.html",
-        "/tables/outcomes.csv",
-        "/outcomes/0/dataset",
-        "/outcomes/0/spec",
+        ("company", ""),
+        ("researcher_wfh", "/report.pdf"),
+        ("participant", "/report.html"),
+        ("company", "/tables/outcomes.csv"),
+        ("researcher_wfh", "/outcomes/0/dataset"),
+        ("participant", "/outcomes/0/spec"),
     ],
 )
 def test_reports_are_forbidden_to_other_roles(client, world, login_as, evaluated, who, path):

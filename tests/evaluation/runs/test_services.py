@@ -164,7 +164,7 @@ def test_same_data_gives_the_same_numbers(session, world, build_trial):
 
 
 def test_missing_follow_up_is_a_complete_case_analysis(session, world, build_trial):
-    trial = build_trial(n=14, missing_follow_up=2, status=TrialStatus.LOCKED)
+    trial = build_trial(n=14, missing_follow_up=2, status=TrialStatus.LOCKED, full_plan=True)
     run = run_primary_analysis(session, trial, actor=world.evaluator)
     block = run.result["primary"]
     assert sum(block["n_by_arm"].values()) == 12
