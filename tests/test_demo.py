@@ -30,13 +30,22 @@ def _counts(session) -> dict[str, int]:
     }
 
 
+def _stridesense():
+    """The StrideSense two-site trial's id (ids differ between databases)."""
+    return (
+        select(Trial.id)
+        .where(Trial.title == "StrideSense: home strength and balance for people aged 65 and over")
+        .scalar_subquery()
+    )
+
+
 def _values(session, measure: str) -> dict[tuple[int, str], float]:
     """``(enrolment id, visit code) -> value`` of the StrideSense trial's ``measure``."""
     rows = session.execute(
         select(Observation.enrolment_id, TrialVisit.code, Observation.value)
         .join(TrialVisit, TrialVisit.id == Observation.visit_id)
         .join(Measure, Measure.id == Observation.measure_id)
-        .where(Measure.trial_id == 1, Measure.name == measure)
+        .where(Measure.trial_id == _stridesense(), Measure.name == measure)
     )
     return {(enrolment, visit): value for enrolment, visit, value in rows}
 
@@ -49,7 +58,9 @@ def _falls_at_follow_up(session) -> set[int]:
     """Who has both falls outcomes, checking they agree (fell exactly when falls > 0) and
     are secondary outcomes of the right types, taken at the follow-up visit only."""
     measures = session.execute(
-        select(Measure.name, Measure.type, Measure.is_primary).where(Measure.trial_id == 1)
+        select(Measure.name, Measure.type, Measure.is_primary).where(
+            Measure.trial_id == _stridesense()
+        )
     )
     assert {name: (kind, primary) for name, kind, primary in measures} == {
         "Timed Up and Go": (MeasureType.CONTINUOUS, True),

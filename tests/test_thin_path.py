@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from evaluation.decisions.models import DecisionOutcome
 from evaluation.decisions.services import record_decision
+from evaluation.plans.services import lock_usual_plan
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from livinglab.audit.models import AuditEvent
 from tests import factories
@@ -41,6 +42,7 @@ def test_proposal_to_adoption_decision(session, world):
                 actor=staff,
             )
     close_recruitment(session, trial, actor=world.researcher_wfh)
+    lock_usual_plan(session, trial, actor=world.evaluator)
     lock_trial_data(session, trial, actor=world.evaluator)
     run = run_primary_analysis(session, trial, actor=world.evaluator)
     record_decision(
@@ -53,11 +55,11 @@ def test_proposal_to_adoption_decision(session, world):
     session.commit()
 
     assert trial.status is TrialStatus.DECIDED
-    effect = run.result["effects"]["Product"]
+    effect = run.result["primary"]["effects"]["Product"]
     assert -3.0 < effect["estimate"] < -1.0
     assert effect["ci_low"] < effect["estimate"] < effect["ci_high"] < 0
     assert effect["p"] < 0.01
-    assert sum(run.result["n_by_arm"].values()) == 24
+    assert sum(run.result["primary"]["n_by_arm"].values()) == 24
     actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.trial_id == trial.id)))
     assert {
         "trial.drafted",

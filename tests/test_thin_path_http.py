@@ -158,8 +158,22 @@ def staff_randomise_and_record(app: Flask, world, session, trial_id: int) -> Non
     ok(staff[world.wfh.id].post(f"/review/trials/{trial_id}/close"))
 
 
-def evaluator_decides(app: Flask, world, trial_id: int) -> str:
+def evaluator_decides(app: Flask, world, session, trial_id: int) -> str:
     evaluator = signed_in(app, world.evaluator.email)
+    assert "Write the plan" in text_of(evaluator.get(f"/evaluation/trials/{trial_id}/plan"))
+    trial = factories.reload_trial(session, trial_id)
+    plan = {
+        "control_arm_id": trial.control_arm.id,
+        "population": "intention_to_treat",
+        "missing_data": "complete_case",
+        "multiplicity": "holm",
+        "standard_errors": "classical",
+        "covariates": ["baseline", "site"],
+        f"measure_{trial.primary_measure.id}_analysis": "ancova",
+        f"measure_{trial.primary_measure.id}_visit": "follow_up",
+    }
+    ok(evaluator.post(f"/evaluation/trials/{trial_id}/plan", data=plan))
+    ok(evaluator.post(f"/evaluation/trials/{trial_id}/plan/lock"))
     ok(evaluator.post(f"/evaluation/trials/{trial_id}/lock", data={"reason": "Follow-up done."}))
     ok(evaluator.post(f"/evaluation/trials/{trial_id}/run"))
     page = text_of(evaluator.get(f"/evaluation/trials/{trial_id}"))
@@ -167,7 +181,13 @@ def evaluator_decides(app: Flask, world, trial_id: int) -> str:
     ok(
         evaluator.post(
             f"/evaluation/trials/{trial_id}/decision",
-            data={"outcome": "more_evidence_needed", "reasons": "Too few participants."},
+            data={
+                "outcome": "more_evidence_needed",
+                "reasons": "Too few participants.",
+                "nice_tier": "not_met",
+                "certainty": "low",
+                "public_summary": "Thank you. The trial was too small to tell.",
+            },
         )
     )
     return page
@@ -179,7 +199,7 @@ def test_the_thin_path_over_http(app, world, session):
     for n in range(RESIDENTS):
         resident_joins_and_consents(app, session, trial_id, n)
     staff_randomise_and_record(app, world, session, trial_id)
-    evaluator_decides(app, world, trial_id)
+    evaluator_decides(app, world, session, trial_id)
 
     company = signed_in(app, world.company.email)
     progress = text_of(company.get(f"/proposals/{trial_id}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,7 +276,15 @@ def plan_as_dict(plan: AnalysisPlan) -> dict[str, Any]:
     return {**_snapshot(plan), "status": plan.status, "locked_at": plan.locked_at}
 
 
-def lock_usual_plan(session: Session, trial: Trial, *, actor: User) -> AnalysisPlan:
-    """Write :func:`default_plan_input` as the plan and lock it (the demo and test builders)."""
-    save_plan(session, trial, actor=actor, data=default_plan_input(trial))
+def lock_usual_plan(
+    session: Session, trial: Trial, *, actor: User, sensitivity: bool = True
+) -> AnalysisPlan:
+    """Write :func:`default_plan_input` as the plan and lock it (the demo and test builders).
+
+    ``sensitivity=False`` leaves out the MICE sensitivity analysis, which takes seconds.
+    """
+    data = default_plan_input(trial)
+    if not sensitivity:
+        data = dataclasses.replace(data, missing_data=MissingData.COMPLETE_CASE)
+    save_plan(session, trial, actor=actor, data=data)
     return lock_plan(session, trial, actor=actor)

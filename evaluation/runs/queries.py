@@ -39,8 +39,8 @@ def format_p_value(p: float | None) -> str:
 
 #: What the evaluator does next, by trial status.
 NEXT_STEPS: dict[TrialStatus, str] = {
-    TrialStatus.FOLLOW_UP: "Lock the trial data",
-    TrialStatus.LOCKED: "Run the primary analysis",
+    TrialStatus.FOLLOW_UP: "Write and lock the analysis plan, then lock the trial data",
+    TrialStatus.LOCKED: "Run the analysis plan",
     TrialStatus.EVALUATED: "Record the adoption decision",
     TrialStatus.DECIDED: "None: the decision is recorded",
 }

@@ -22,9 +22,18 @@ pytestmark = [
 
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-#: Demo trials: 1 StrideSense (follow-up), 2 CalmPath (recruiting), 3 CalmPath for carers.
+#: Demo trials: 1 StrideSense (follow-up), 2 CalmPath (recruiting), 3 CalmPath for carers,
+#: 7 the decided StrideSense pilot (its analysis run is run 1).
 PAGES: dict[str | None, list[str]] = {
-    None: ["/", "/login", "/register", "/trials/", "/trials/2", "/organisations/register"],
+    None: [
+        "/",
+        "/login",
+        "/register",
+        "/trials/",
+        "/trials/2",
+        "/trials/7",
+        "/organisations/register",
+    ],
     "company@demo.test": [
         "/dashboard",
         "/products/",
@@ -37,6 +46,7 @@ PAGES: dict[str | None, list[str]] = {
         "/products/1",
         "/products/1/edit",
         "/proposals/1/documents",
+        "/evaluation/trials/7/results",
     ],
     "researcher@demo.test": [
         "/review/",
@@ -52,7 +62,14 @@ PAGES: dict[str | None, list[str]] = {
         "/trials/1/consent-forms/reconsent-needed",
     ],
     "researcher.dor@demo.test": ["/review/trials/3", "/review/trials/3/checklist"],
-    "evaluator@demo.test": ["/evaluation/", "/evaluation/trials/1"],
+    "evaluator@demo.test": [
+        "/evaluation/",
+        "/evaluation/trials/1",
+        "/evaluation/trials/1/plan",
+        "/evaluation/trials/7/plan",
+        "/evaluation/runs/1",
+        "/evaluation/trials/7/decision",
+    ],
     "participant@demo.test": ["/trials/2/consent", "/trials/2/eligibility", "/my-trials/"],
     "admin@demo.test": ["/admin/audit/"],
 }

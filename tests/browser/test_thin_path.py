@@ -221,24 +221,37 @@ STRIDESENSE = "StrideSense: home strength and balance for people aged 65 and ove
 
 
 def evaluator_decides(page: Page, live_url: str) -> None:
-    """evaluator@demo.test locks StrideSense's data, runs the ANCOVA and records a decision."""
+    """evaluator@demo.test writes and locks the plan, locks StrideSense's data, runs the plan
+    and records a decision from the evidence pack."""
     sign_in(page, live_url, "evaluator@demo.test")
     page.get_by_role("link", name="Evaluation").first.click()
     page.get_by_role("link", name=STRIDESENSE).click()
+    page.get_by_role("link", name="Write the analysis plan").click()
+    page.get_by_role("button", name="Save draft plan").click()
+    page.get_by_role("button", name="Lock version 1").click()
+    page.get_by_role("link", name="Back to the trial's evaluation").click()
     page.get_by_label("Note for the audit trail (optional)").fill("Last follow-up visit done.")
     page.get_by_role("button", name="Lock trial data").click()
     expect(page.get_by_text("Trial data locked")).to_be_visible()
-    page.get_by_role("button", name="Run primary analysis").click()
-    expect(page.get_by_text("Primary analysis run")).to_be_visible()
+    page.get_by_role("button", name="Run the analysis plan").click()
+    expect(page.get_by_text("Analysis run. The report is below.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("95% CI")
-    page.get_by_role("button", name="Record decision").click()  # nothing chosen
+    page.get_by_role("link", name="Back to the trial's evaluation").click()
+    page.get_by_role("link", name="Read the evidence pack and record the adoption decision").click()
+    page.get_by_role("button", name="Record and publish the decision").click()  # nothing chosen
     expect(page.get_by_role("alert")).to_contain_text("Give the reasons for the decision")
     page.get_by_label("Adopt with conditions").check()
     page.get_by_label("Reasons for the decision").fill(
         "Faster Timed Up and Go beyond the minimal important difference; adopt in "
         "community falls services with a 12-month audit."
     )
-    page.get_by_role("button", name="Record decision").click()
+    page.get_by_label("Tier C").check()
+    page.get_by_label("Moderate").check()
+    page.get_by_label("Conditions of adoption").fill("A 12-month audit in falls services.")
+    page.get_by_label("Summary for the public").fill(
+        "Thank you for taking part. StrideSense helped people walk faster and more steadily."
+    )
+    page.get_by_role("button", name="Record and publish the decision").click()
     expect(page.get_by_text("Adoption decision recorded")).to_be_visible()
     sign_out(page, live_url)
 

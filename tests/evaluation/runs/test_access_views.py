@@ -107,7 +107,7 @@ def test_index_lists_trials_from_follow_up_on_with_the_next_step(
     assert f'href="/evaluation/trials/{decided.id}"' in response.get_data(as_text=True)
     assert "Still recruiting" not in page
     assert "2 trials to evaluate" in page
-    assert "Lock the trial data" in page
+    assert "Write and lock the analysis plan, then lock the trial data" in page
     assert "None: the decision is recorded" in page
     assert "Acme Devices" in page
     assert "nhsuk-table__caption" in response.get_data(as_text=True)

@@ -9,6 +9,7 @@ import pytest
 
 from evaluation.decisions.models import DecisionOutcome
 from evaluation.decisions.services import record_decision
+from evaluation.plans.services import lock_usual_plan
 from evaluation.runs.services import lock_trial_data, run_primary_analysis
 from tests import factories
 from tests.pages import text_of
@@ -55,6 +56,7 @@ def decided(session, world, title: str = "Decided trial"):
                 actor=staff,
             )
     close_recruitment(session, trial, actor=world.researcher_wfh)
+    lock_usual_plan(session, trial, actor=world.evaluator)
     lock_trial_data(session, trial, actor=world.evaluator)
     run_primary_analysis(session, trial, actor=world.evaluator)
     record_decision(
@@ -63,6 +65,7 @@ def decided(session, world, title: str = "Decided trial"):
         actor=world.evaluator,
         outcome=DecisionOutcome.ADOPT_WITH_CONDITIONS,
         reasons="Worked, with training for staff.",
+        conditions="Staff are trained first.",
     )
     return trial
 
