@@ -6,6 +6,7 @@ CSRF is on, as in production. Without chromium the tests are skipped, unless
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
@@ -19,7 +20,6 @@ from werkzeug.serving import make_server
 
 from livinglab import create_app
 from livinglab.extensions import db
-from tests.conftest import schema_url
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,20 +83,52 @@ def live_database_url(
         shutil.copyfile(request.getfixturevalue("demo_sqlite"), path)
         yield f"sqlite:///{path}"
         return
+    template = request.getfixturevalue("demo_postgres")
+    name = f"{template}_{next(_module_numbers)}"
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _database_url(name)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_module_numbers = itertools.count(1)
+
+
+def _admin_engine() -> sa.Engine:
+    """An autocommit connection to TEST_DATABASE_URL, for CREATE and DROP DATABASE."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         if os.environ.get("REQUIRE_POSTGRES"):
             pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not.")
         pytest.skip("TEST_DATABASE_URL not set: PostgreSQL browser run skipped")
-    schema = f"browser_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    engine = sa.create_engine(base)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield schema_url(base, schema)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    return sa.create_engine(base, isolation_level="AUTOCOMMIT")
+
+
+def _database_url(name: str) -> str:
+    base = sa.make_url(os.environ["TEST_DATABASE_URL"])
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def demo_postgres() -> Iterator[str]:
+    """A PostgreSQL database holding the demo data, loaded once per worker; each module
+    gets a copy (CREATE DATABASE ... TEMPLATE), as the SQLite modules copy a file."""
+    name = f"browser_demo_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database_url(name)}, env="testing")
+    _load_demo(app)
+    with app.app_context():
+        db.engine.dispose()
+    yield name
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +145,6 @@ def live_url(request: pytest.FixtureRequest, live_database_url: str) -> Iterator
         },
         env="testing",
     )
-    if live_database_url.startswith("postgresql"):
-        _load_demo(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
