@@ -21,7 +21,7 @@ from evaluation.reports.baseline import baseline_table
 from evaluation.reports.charts import consort_alt_text, effect_vs_mid_svg, forest_figure
 from evaluation.reports.consort import consort_flow, consort_svg
 from evaluation.reports.safety import safety_by_arm
-from evaluation.stats.engine import analyse, fitter, json_safe
+from evaluation.stats.engine import analyse, json_safe
 from evaluation.stats.missing import mice_ancova
 from evaluation.stats.multiplicity import holm
 from evaluation.stats.provenance import fingerprint
@@ -134,7 +134,7 @@ def _subgroups(frame: pd.DataFrame, spec: ModelSpec, plan: AnalysisPlan) -> list
     found = []
     for key in plan.subgroups:
         try:
-            found.append(subgroup_effects(frame, spec, key, fit=fitter(spec.model)).to_dict())
+            found.append(subgroup_effects(frame, spec, key).to_dict())
         except AnalysisError as error:
             found.append({"subgroup": key, "label": SUBGROUPS[key], "error": str(error)})
     return found

@@ -95,15 +95,13 @@ def _check_family(y: pd.Series, spec: ModelSpec) -> None:
             raise AnalysisError(f"A count outcome must be whole numbers ({spec.outcome!r}).")
 
 
-def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
-    """Check the data against the spec and build the model's arrays.
-
-    Rows with a missing value in any model column are left out (complete case); the note
-    says how many, and how many of those were missed visits (an empty outcome).
+def complete_rows(data: pd.DataFrame, spec: ModelSpec) -> tuple[pd.DataFrame, list[str]]:
+    """The rows a model keeps: the spec's columns at its visit, the outcome as numbers, and
+    only rows with every model value (complete case), with a note saying what was left out.
 
     Raises:
-        AnalysisError: a column is missing, the control level is unknown, an outcome is
-            not numeric or not valid for the family, or too little data remain.
+        AnalysisError: a column is missing, no row has the spec's visit, or an outcome is
+            not a number.
     """
     check_columns(data, spec.columns)
     frame = data[spec.columns].reset_index(drop=True)
@@ -122,6 +120,20 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
             f"{missed} of them with no outcome (a missed visit)."
         )
         frame = frame[~incomplete].reset_index(drop=True)
+    return frame, notes
+
+
+def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
+    """Check the data against the spec and build the model's arrays.
+
+    Rows with a missing value in any model column are left out (complete case); the note
+    says how many, and how many of those were missed visits (an empty outcome).
+
+    Raises:
+        AnalysisError: a column is missing, the control level is unknown, an outcome is
+            not numeric or not valid for the family, or too little data remain.
+    """
+    frame, notes = complete_rows(data, spec)
     if frame.empty:
         raise AnalysisError("No rows have every value the model needs.")
     y = frame[spec.outcome]

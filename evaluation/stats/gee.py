@@ -19,6 +19,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from evaluation.stats.design import Design, build_design
+from evaluation.stats.glm import statsmodels_family
 from evaluation.stats.results import ModelResult, wald_coefficients
 from evaluation.stats.spec import AnalysisError, ModelSpec
 
@@ -56,14 +57,6 @@ class _GeeFit:
     alpha: float
     converged: bool
     iterations: int
-
-
-def _family(name: str) -> sm.families.Family:
-    return {
-        "binomial": sm.families.Binomial,
-        "poisson": sm.families.Poisson,
-        "gaussian": sm.families.Gaussian,
-    }[name]()
 
 
 def _moments(
@@ -172,7 +165,7 @@ def fit_gee(data: pd.DataFrame, spec: ModelSpec) -> ModelResult:
     with py_warnings.catch_warnings(record=True) as caught:
         py_warnings.simplefilter("always")
         try:
-            fit = _solve(design, _family(spec.family), spec)
+            fit = _solve(design, statsmodels_family(spec.family), spec)
         except np.linalg.LinAlgError as error:
             raise AnalysisError(
                 "The GEE cannot be fitted: its information matrix is singular "

@@ -42,7 +42,8 @@ class _Fit:
     theta_se: float | None = None
 
 
-def _family(name: str, alpha: float | None = None) -> sm.families.Family:
+def statsmodels_family(name: str, alpha: float | None = None) -> sm.families.Family:
+    """The statsmodels family of a spec's ``family`` (negative binomial at ``alpha``)."""
     if name == "binomial":
         return sm.families.Binomial()
     if name == "poisson":
@@ -103,7 +104,7 @@ def _fit_negative_binomial(design: Design, scale: str | None) -> _Fit:
     theta: float | None = None
     for _ in range(100):
         new_theta = _theta_ml(y, fit.mu, theta)
-        fit = _fit(design, _family("negative_binomial", 1 / new_theta), scale)
+        fit = _fit(design, statsmodels_family("negative_binomial", 1 / new_theta), scale)
         settled = theta is not None and abs(new_theta - theta) <= 1e-9 * new_theta
         theta = new_theta
         if settled:
@@ -270,7 +271,7 @@ def _analyse(design: Design, spec: ModelSpec) -> tuple[tuple, dict[str, Any], li
     if spec.family == "negative_binomial":
         nb = _fit_negative_binomial(design, scale)
     else:
-        nb = _Fit(result=_fit(design, _family(spec.family), scale))
+        nb = _Fit(result=_fit(design, statsmodels_family(spec.family), scale))
     fit = nb.result
     robust = spec.se == "robust"
     se = _hc3_se(fit) if robust else fit.bse.to_numpy()

@@ -21,13 +21,14 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
-from evaluation.stats.design import Design, as_levels, build_design, levels_of
-from evaluation.stats.results import Coefficient, ModelResult, wald_coefficients
+from evaluation.stats.design import Design, as_levels, build_design, complete_rows, levels_of
+from evaluation.stats.engine import fitter
+from evaluation.stats.glm import statsmodels_family
+from evaluation.stats.results import Coefficient, ModelResult
 from evaluation.stats.spec import AnalysisError, ModelSpec
 
 #: A subgroup level needs at least this many participants (and every arm) to be fitted.
 MIN_PARTICIPANTS = 10
-GLM_FAMILIES = {"binomial": sm.families.Binomial, "poisson": sm.families.Poisson}
 
 Fitter = Callable[[pd.DataFrame, ModelSpec], ModelResult]
 
@@ -96,7 +97,8 @@ class SubgroupResult:
 
 
 def _fit_arrays(design: Design, spec: ModelSpec) -> tuple[Any, list[str]]:
-    """OLS for Gaussian specs, a GLM (or ML negative binomial) otherwise; warnings as notes."""
+    """The interaction test's pair of fits, as statsmodels results (their F-test and
+    log-likelihoods): OLS for Gaussian specs, a GLM (or ML negative binomial) otherwise."""
     y, X = design.y.to_numpy(), design.X.to_numpy()
     offset = None if design.offset is None else design.offset.to_numpy()
     with py_warnings.catch_warnings(record=True) as caught:
@@ -106,42 +108,18 @@ def _fit_arrays(design: Design, spec: ModelSpec) -> tuple[Any, list[str]]:
         elif spec.family == "negative_binomial":
             result = NegativeBinomial(y, X, offset=offset).fit(disp=0, maxiter=200)
         else:
-            family = GLM_FAMILIES[spec.family]()
+            family = statsmodels_family(spec.family)
             result = sm.GLM(y, X, family=family, offset=offset).fit()
     notes = [f"The fit reported: {w.message}" for w in caught]
     return result, notes
 
 
-def fit_without_interaction(data: pd.DataFrame, spec: ModelSpec) -> ModelResult:
-    """The spec's model by OLS/GLM on our design; used when no fitter is passed in.
-
-    Gaussian models get t-based CIs with the residual degrees of freedom, others Wald z.
-    """
-    design = build_design(data, spec)
-    result, notes = _fit_arrays(design, spec)
-    terms = list(design.X.columns)
-    params = dict(zip(terms, np.asarray(result.params)[: len(terms)], strict=True))
-    se = dict(zip(terms, np.asarray(result.bse)[: len(terms)], strict=True))
-    df = float(result.df_resid) if spec.family == "gaussian" else None
-    return ModelResult(
-        model=spec.model,
-        family=spec.family,
-        n_participants=design.n_participants,
-        n_observations=design.n_observations,
-        coefficients=wald_coefficients(params, se, df=df),
-        warnings=(*design.notes, *notes),
-    )
-
-
 def _complete_counts(rows: pd.DataFrame, spec: ModelSpec) -> tuple[int, dict[str, int]]:
-    """Participants with every model value, in total and per arm (as ``build_design`` keeps)."""
-    frame = rows
-    if spec.visit is not None:
-        frame = frame[as_levels(frame[spec.visit_column]) == spec.visit]
-    text = frame[spec.outcome].astype("string").str.strip()
-    outcome = pd.to_numeric(text.mask(text == ""), errors="coerce")
-    others = [c for c in spec.columns if c not in (spec.outcome, spec.visit_column)]
-    frame = frame[outcome.notna() & frame[others].notna().all(axis=1)]
+    """Participants with every model value, in total and per arm (the rows the model keeps)."""
+    try:
+        frame, _notes = complete_rows(rows, spec)
+    except AnalysisError:  # e.g. no row of this level at the spec's visit
+        return 0, {}
     who = frame[spec.participant] if spec.participant else pd.Series(frame.index, frame.index)
     arms = as_levels(frame[spec.arm])  # type: ignore[index]
     return int(who.nunique()), {str(a): int(who[arms == a].nunique()) for a in arms.unique()}
@@ -227,8 +205,8 @@ def subgroup_effects(
             constant there) and enters the interaction model as a category.
         subgroup: the column defining subgroups (e.g. ``site``, ``age_65_plus``); numeric
             codes are treated as categories.
-        fit: the fitter for the within-level models (the engine's ANCOVA or GLM); by default
-            OLS or a GLM fitted here on the same design.
+        fit: the fitter for the within-level models; by default the engine's own ANCOVA or
+            GLM, so the within-level effects are the ones the engine reports.
 
     Returns:
         SubgroupResult; levels with fewer than 10 participants or an empty arm carry a note
@@ -254,7 +232,7 @@ def subgroup_effects(
     rows = data[known]
     labels = as_levels(rows[subgroup])
     levels = tuple(
-        _one_level(level, rows[labels == level], base, arms, fit or fit_without_interaction)
+        _one_level(level, rows[labels == level], base, arms, fit or fitter(spec.model))
         for level in levels_of(rows[subgroup])
     )
     fitted = [lv.level for lv in levels if lv.fitted]

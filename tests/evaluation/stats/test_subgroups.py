@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evaluation.stats.engine import fitter
 from evaluation.stats.results import ModelResult
 from evaluation.stats.spec import AnalysisError, ModelSpec
-from evaluation.stats.subgroups import fit_without_interaction, subgroup_effects
+from evaluation.stats.subgroups import subgroup_effects
 
 REFERENCE = Path(__file__).parents[1] / "reference"
 SPEC = ModelSpec(
@@ -100,7 +101,7 @@ def test_small_levels_and_missing_arms_are_noted_not_fitted(anorexia):
 
     def fit(data: pd.DataFrame, spec: ModelSpec) -> ModelResult:
         calls.append(len(data))
-        return fit_without_interaction(data, spec)
+        return fitter(spec.model)(data, spec)
 
     result = subgroup_effects(frame, SPEC, "site", fit=fit)
     by_level = {level.level: level for level in result.levels}
