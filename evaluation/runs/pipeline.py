@@ -317,24 +317,15 @@ def run_plan(session: Session, trial: Trial, plan: AnalysisPlan) -> tuple[str, d
     _adjust_secondaries(outcomes, plan)
     primary = next(o for o in outcomes if o["role"] == "primary")
     assert primary_frame is not None and primary_spec is not None
-    analysed = primary["result"]["n_by_arm"] if primary["result"] else {}
-    if not analysed:
-        analysed = (
-            primary_frame.dropna(subset=["outcome"])
-            .drop_duplicates("participant")["arm"]
-            .value_counts()
-            .to_dict()
-        )
-    flow = consort_flow(session, trial, analysed_by_arm=analysed)
     primary_block = _primary_block(primary, measures[primary["measure_id"]], control, primary_frame)
+    flow = consort_flow(session, trial, analysed_by_arm=primary_block["n_by_arm"])
     subgroups = _subgroups(primary_frame, primary_spec, plan)
     payload = {
-        "kind": "plan",
         "plan": plan_as_dict(plan),
         "population": plan.population,
         "outcomes": outcomes,
-        "primary": _primary_block(primary, measures[primary["measure_id"]], control, primary_frame),
-        "subgroups": _subgroups(primary_frame, primary_spec, plan),
+        "primary": primary_block,
+        "subgroups": subgroups,
         "sensitivity": _sensitivity(primary_frame, primary_spec, plan),
         "consort": flow.to_dict(),
         "baseline": baseline_table(session, trial, long=long).to_dict(),
