@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from livinglab.accounts.models import User
 from livinglab.accounts.roles import Role
 from livinglab.audit.services import record
 from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
-from livinglab.mail.services import queue_message
+from livinglab.mail.services import email_link, queue_message
 from livinglab.participants.models import Participant
 from trials.enrolment.models import Enrolment
 from trials.lifecycle import transition
@@ -194,13 +194,6 @@ def participant_addresses(session: Session, trial_id: int) -> list[str]:
     return list(dict.fromkeys(rows))
 
 
-def public_trial_link(trial_id: int) -> str:
-    """The trial's public page: absolute in a request (or with SERVER_NAME)."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("consent.trial_page", trial_id=trial_id, _external=True)
-    return current_app.url_map.bind("localhost").build("consent.trial_page", {"trial_id": trial_id})
-
-
 def notify_participants(session: Session, trial: Trial, summary: str) -> int:
     """Queue the public summary to every randomised participant; returns how many.
 
@@ -212,7 +205,8 @@ def notify_participants(session: Session, trial: Trial, summary: str) -> int:
     template = current_app.jinja_env.get_template(PARTICIPANT_EMAIL)
     title = " ".join(trial.title.split())
     subject = f"Results of the trial you took part in: {title}"[:SUBJECT_LENGTH]
-    body = template.render(title=title, summary=summary, link=public_trial_link(trial.id))
+    link = email_link("consent.trial_page", trial_id=trial.id)
+    body = template.render(title=title, summary=summary, link=link)
     addresses = participant_addresses(session, trial.id)
     for address in addresses:
         queue_message(session, to=address, subject=subject, body=body)

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any, Protocol
 
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,14 @@ class Sender(Protocol):
 class DeliveryReport:
     sent: int
     failed: int
+
+
+def email_link(endpoint: str, **values: Any) -> str:
+    """A link for an email: absolute in a request (or with SERVER_NAME); without either
+    (the demo loader, CLI commands) only the path can be known."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def queue_message(session: Session, *, to: str, subject: str, body: str) -> OutboxMessage:

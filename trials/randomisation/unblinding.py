@@ -8,7 +8,7 @@ arm, the reason or anything that identifies the participant.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from livinglab.accounts.models import User, UserRole, researcher_sites
 from livinglab.accounts.roles import Role
 from livinglab.audit.services import record
 from livinglab.errors import IllegalTransition, InvalidInput, NotPermitted
-from livinglab.mail.services import queue_message
+from livinglab.mail.services import email_link, queue_message
 from trials.enrolment.models import Enrolment
 from trials.proposals.models import Trial, TrialDesign
 from trials.randomisation.models import Unblinding
@@ -97,20 +97,12 @@ def recipients(session: Session, trial: Trial, site_id: int) -> list[tuple[str, 
     return [(email, name) for email, name in rows]
 
 
-def _list_link(trial_id: int) -> str:
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("randomisation.unblindings", trial_id=trial_id, _external=True)
-    return current_app.url_map.bind("localhost").build(
-        "randomisation.unblindings", {"trial_id": trial_id}
-    )
-
-
 def notify_unblinding(session: Session, trial: Trial, enrolment: Enrolment, *, actor: User) -> int:
     """Queue the notice for each recipient; returns how many were queued."""
     title = " ".join(trial.title.split())
     subject = f"Participant unblinded: {title}"[:SUBJECT_LENGTH]
     template = current_app.jinja_env.get_template("randomisation/unblinded_email.txt")
-    link = _list_link(trial.id)
+    link = email_link("randomisation.unblindings", trial_id=trial.id)
     sent = 0
     for email, name in recipients(session, trial, enrolment.site_id):
         body = template.render(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User, UserRole
 from livinglab.accounts.roles import Role
-from livinglab.mail.services import queue_message
+from livinglab.mail.services import email_link, queue_message
 from trials.proposals.models import Trial
 from trials.states import TrialStatus
 
@@ -80,9 +80,7 @@ WORDS: dict[TrialStatus, StatusWords] = {
 
 def proposal_link(trial_id: int) -> str:
     """The company's page for the trial: absolute in a request (or with SERVER_NAME)."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("proposals.detail", trial_id=trial_id, _external=True)
-    return current_app.url_map.bind("localhost").build("proposals.detail", {"trial_id": trial_id})
+    return email_link("proposals.detail", trial_id=trial_id)
 
 
 def company_recipients(session: Session, organisation_id: int) -> list[tuple[str, str]]:

@@ -6,13 +6,13 @@ which staff read after signing in.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from livinglab.accounts.models import User, UserRole, researcher_sites
 from livinglab.accounts.roles import Role
-from livinglab.mail.services import queue_message
+from livinglab.mail.services import email_link, queue_message
 from trials.proposals.models import Trial, TrialSite
 from trials.safety.models import AdverseEvent
 
@@ -38,14 +38,6 @@ def trial_staff(session: Session, trial_id: int) -> list[tuple[str, str]]:
     return [(email, name) for email, name in rows]
 
 
-def events_link(trial_id: int) -> str:
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("safety.trial_events", trial_id=trial_id, _external=True)
-    return current_app.url_map.bind("localhost").build(
-        "safety.trial_events", {"trial_id": trial_id}
-    )
-
-
 def notify_serious_event(
     session: Session, trial: Trial, event: AdverseEvent, *, participant_code: str
 ) -> int:
@@ -53,7 +45,7 @@ def notify_serious_event(
     title = " ".join(trial.title.split())
     subject = f"Serious adverse event: {title}"[:SUBJECT_LENGTH]
     template = current_app.jinja_env.get_template("mail/messages/serious_adverse_event.txt")
-    link = events_link(trial.id)
+    link = email_link("safety.trial_events", trial_id=trial.id)
     sent = 0
     for email, name in trial_staff(session, trial.id):
         body = template.render(
