@@ -96,22 +96,3 @@ def build_long_dataset(session: Session, trial: Trial) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=LONG_COLUMNS)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     return frame
-
-
-def primary_frame(
-    long: pd.DataFrame, *, measure: str, baseline_visit: str, outcome_visit: str
-) -> pd.DataFrame:
-    """One row per participant: ``participant, site, arm, baseline, outcome``.
-
-    Every participant in ``long`` keeps a row; a missed visit gives a missing value.
-    """
-    people = long[["participant", "site", "arm"]].drop_duplicates("participant")
-    subset = long[long["measure"] == measure]
-    # One value per participant and visit (the database enforces it); first() skips NaN.
-    values = subset.groupby(["participant", "visit"])["value"].first().unstack("visit")
-    values = values.reindex(columns=[baseline_visit, outcome_visit])
-    values.columns = ["baseline", "outcome"]
-    wide = people.merge(values, how="left", left_on="participant", right_index=True)
-    return wide.astype({"baseline": float, "outcome": float}).sort_values(
-        "participant", ignore_index=True
-    )

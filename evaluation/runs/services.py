@@ -23,8 +23,6 @@ from trials.proposals.models import Trial
 from trials.queries import trial_with_details
 from trials.states import TrialStatus
 
-#: Runs made before analysis plans existed (primary ANCOVA only); still readable.
-PRIMARY_ANCOVA = "primary_ancova"
 #: A run of the locked analysis plan.
 PLAN_RUN = "plan"
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from evaluation.dataset import LONG_COLUMNS, build_long_dataset, primary_frame
+from evaluation.dataset import LONG_COLUMNS, build_long_dataset
+from evaluation.frames import outcome_frame
 from evaluation.stats.provenance import fingerprint
 from livinglab.participants.models import Participant
 from tests import factories
@@ -105,51 +106,15 @@ def test_fingerprint_ignores_row_and_column_order():
     assert fingerprint(changed) != fingerprint(frame)
 
 
-def test_primary_frame_is_one_row_per_participant():
-    wide = primary_frame(
-        long_frame(), measure="TUG", baseline_visit="baseline", outcome_visit="follow_up"
-    )
-    assert list(wide.columns) == ["participant", "site", "arm", "baseline", "outcome"]
-    expected = pd.DataFrame(
-        {
-            "participant": ["P1", "P2", "P3"],
-            "site": ["WFH", "DOR", "DOR"],
-            "arm": ["Usual care", "Product", "Product"],
-            "baseline": [12.0, 15.5, np.nan],
-            "outcome": [11.0, np.nan, 9.0],
-        }
-    )
-    pd.testing.assert_frame_equal(wide, expected, check_dtype=False)
-
-
-def test_primary_frame_keeps_participants_without_any_value_for_the_measure():
-    wide = primary_frame(
-        long_frame(), measure="Falls", baseline_visit="baseline", outcome_visit="follow_up"
-    )
-    assert list(wide["participant"]) == ["P1", "P2", "P3"]
-    assert wide["baseline"].tolist()[0] == 2.0
-    assert wide["outcome"].isna().all()
-
-
-def test_primary_frame_of_an_empty_dataset_is_empty():
-    wide = primary_frame(
-        pd.DataFrame(columns=LONG_COLUMNS),
-        measure="TUG",
-        baseline_visit="baseline",
-        outcome_visit="follow_up",
-    )
-    assert wide.empty
-    assert list(wide.columns) == ["participant", "site", "arm", "baseline", "outcome"]
-
-
 @pytest.mark.parametrize("visit", ["baseline", "follow_up"])
-def test_primary_frame_from_the_database_matches_the_recorded_values(session, build_trial, visit):
+def test_outcome_frame_from_the_database_matches_the_recorded_values(session, build_trial, visit):
     trial = build_trial(n=6, missing_follow_up=1)
     long = build_long_dataset(session, trial)
-    wide = primary_frame(
-        long, measure="Timed Up and Go", baseline_visit="baseline", outcome_visit="follow_up"
+    wide = outcome_frame(
+        long, measure="Timed Up and Go", baseline_visit="baseline", visit="follow_up"
     )
-    assert len(wide) == 6
+    assert len(wide) == 6 and wide["participant"].is_unique
+    assert wide["outcome"].isna().sum() == 1
     column = "baseline" if visit == "baseline" else "outcome"
     recorded = long[(long["visit"] == visit)].set_index("participant")["value"]
     assert wide.set_index("participant")[column].equals(recorded.sort_index().rename(column))
