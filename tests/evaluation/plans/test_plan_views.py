@@ -116,7 +116,7 @@ def test_a_draft_cannot_be_saved_over_a_locked_version(
     assert "Amend it, with a reason" in text_of(response)
 
 
-@pytest.mark.parametrize("who", ["company", "researcher_wfh", "participant"])
+@pytest.mark.parametrize("who", ["company", "researcher_wfh", "participant", "admin"])
 @pytest.mark.parametrize(
     ("method", "path"),
     [("get", "/plan"), ("post", "/plan"), ("post", "/plan/lock"), ("post", "/plan/amend")],

@@ -115,6 +115,8 @@ def test_an_exported_outcome_reruns_with_the_cli_to_the_same_numbers(
         ("company", "/tables/outcomes.csv"),
         ("researcher_wfh", "/outcomes/0/dataset"),
         ("participant", "/outcomes/0/spec"),
+        ("admin", ""),
+        ("admin", "/outcomes/0/dataset"),
     ],
 )
 def test_reports_are_forbidden_to_other_roles(client, world, login_as, evaluated, who, path):
